@@ -1,0 +1,2936 @@
+/*
+ * csv.c -- RFC 4180 CSV: reading (whole file, memory, streaming chunks) and writing, plain
+ * or gzip.
+ *
+ * Theory of operation.
+ *
+ * Input. A source (struct src) delivers bytes from a file descriptor or a memory block; when
+ * the first two bytes are the gzip magic (1f 8b) it inflates them with zlib from a 1 MiB
+ * compressed block into the parse buffer (multi-member streams and zero padding between
+ * members accepted). The parser reads into its own buffer, 1 MiB to start with, always
+ * followed by a sentinel '\n' byte so that inner loops need no bounds test: a loop that
+ * stops on the sentinel sees p == end and knows it ran out of data. A record that is cut by
+ * the end of the buffer is abandoned (its row is not counted), the unparsed tail is moved to
+ * the front of the buffer, more data is read, and the record is parsed again from its
+ * start. The buffer doubles when the tail exceeds half of it, up to max_record_bytes (plus
+ * one block): a longer record is an error, so memory stays bounded whatever the input.
+ *
+ * Tokenizing. A 256-entry byte-class table marks the bytes that end an unquoted field
+ * (delimiter, CR, LF, NUL); an unquoted field is scanned with one table lookup per byte. A
+ * quote opens a quoted field only as the first byte of a field; in the middle of an unquoted
+ * field it is an ordinary character (as pandas does: a"b stays a"b). A quoted field ends at
+ * a quote that is not doubled, and must then be followed by a delimiter or a line end, else
+ * it is an error ("text after the closing quote"). Doubled quotes are unescaped into a
+ * scratch buffer. Line ends are LF, CRLF or a lone CR; lines are counted, including the
+ * breaks inside quoted fields, so that every error names its line and column (1-based).
+ * NUL bytes are errors. Blank lines are skipped, except in a one-column file, where an
+ * empty line is a record with a missing value (that is how such a file writes it).
+ *
+ * Values and types. Each materialised column stores its values as the rows arrive, in an
+ * array of its current type, written at the index of the record being parsed (so that
+ * abandoning a cut record costs nothing). An inferred column starts as int; a number field
+ * is parsed in place, straight from the buffer, by a hand-written parser: integers with
+ * overflow detection, decimals with the Clinger fast path (at most 19 significant digits in
+ * a uint64 mantissa; exact when the mantissa is below 2^53 and the power of ten is exact)
+ * and strtod (in the C locale) otherwise, so every value equals strtod's correctly rounded
+ * one. The grammar: optional sign, then "0" or a digit string not starting with 0 (so "007"
+ * and "00.5" are text, as dojo.h requires), an optional fraction, an optional exponent;
+ * nan, inf and infinity in any case, with an optional sign, are floats too. An int column
+ * that meets a float is promoted in place (each int64 slot becomes a double). A numeric
+ * column that meets text becomes a string column: when every earlier row was missing this
+ * happens in place; otherwise the exact text of the earlier values is needed ("1.50" must
+ * stay "1.50"), and it is not kept: the parser stops storing, finishes the pass inferring
+ * types only, then reads the input a second time with the columns found to hold text read
+ * as strings. At most one such restart happens (pass 2 has the final types). A regular file
+ * or a memory block is re-read directly; a pipe is copied, while it is read, to an unlinked
+ * temporary file (in $TMPDIR) that replays it. A column with no present value ends as
+ * float. A string field must be valid UTF-8; only fields with a byte >= 0x80 are checked.
+ *
+ * Streaming reads chunks of at most max_rows rows; the first chunk infers the types (with
+ * the restart above limited to that chunk) and they are then fixed: a later value that does
+ * not fit is an error, like a value that does not fit a type forced by the options.
+ *
+ * Speed and memory. Value arrays grow by half (realloc, which glibc turns into mremap for
+ * big blocks) and their pages are mapped ahead in steps with MADV_POPULATE_WRITE rather than
+ * one fault per page; the final arrays are trimmed to size, so the peak is close to the
+ * parsed data. With two processors, a big plain file is parsed by two threads (see
+ * "splitting" below: the second half speculatively, checked against the first) and gzip is
+ * inflated by a producer thread into a ring of blocks while the parser consumes them.
+ *
+ * Writing builds the text in a 1 MiB buffer flushed to an atomic temporary file (dj_atomic),
+ * through deflate when the path ends in ".gz", or grown in memory for format_csv. Floats are
+ * written in the shortest of %.15g/%.16g/%.17g that reads back to the same double, with
+ * ".0" added to integral values so that they read back as floats; a fast path computes the
+ * 15-significant-digit decimal directly and uses it when it reads back to the same double
+ * (it is then exactly what %.15g prints), and printf (in the C locale) is used otherwise.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <locale.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+#include "table_internal.h"
+
+#define BLOCK ((size_t)1 << 20)
+#define DEFAULT_MAX_RECORD ((size_t)256 << 20)
+#define PAD 16 /* bytes after the data in parse buffers: a sentinel, then zeros */
+
+/* ---- the C locale, for strtod and printf ------------------------------------------- */
+
+static locale_t c_locale;
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+static void c_locale_init(void) { c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0); }
+
+static double c_strtod(const char *s, char **end)
+{
+    pthread_once(&c_locale_once, c_locale_init);
+    if (c_locale)
+        return strtod_l(s, end, c_locale);
+    return strtod(s, end);
+}
+
+/* Starts a helper thread with every signal blocked, so that the host's signals keep going
+   to its own threads. */
+static int start_thread(pthread_t *th, void *(*fn)(void *), void *arg)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = pthread_create(th, NULL, fn, arg);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+
+/* ---- numbers: parsing --------------------------------------------------------------- */
+
+static const double P10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                               1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                               1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+static const uint64_t U10[20] = {1ULL,
+                                 10ULL,
+                                 100ULL,
+                                 1000ULL,
+                                 10000ULL,
+                                 100000ULL,
+                                 1000000ULL,
+                                 10000000ULL,
+                                 100000000ULL,
+                                 1000000000ULL,
+                                 10000000000ULL,
+                                 100000000000ULL,
+                                 1000000000000ULL,
+                                 10000000000000ULL,
+                                 100000000000000ULL,
+                                 1000000000000000ULL,
+                                 10000000000000000ULL,
+                                 100000000000000000ULL,
+                                 1000000000000000000ULL,
+                                 10000000000000000000ULL};
+
+enum { N_NONE = 0, N_INT = 1, N_FLOAT = 2 };
+
+typedef struct numv {
+    int kind;
+    int64_t i;
+    double d;
+} numv;
+
+/* strtod of the number text s..e, which is followed by a byte that cannot continue it. */
+static double slow_decimal(const unsigned char *s, const unsigned char *e)
+{
+    char *end = NULL;
+    double x = c_strtod((const char *)s, &end);
+    if (end == (const char *)e)
+        return x;
+    /* Not expected (the caller guarantees the terminator); read a NUL-terminated copy. */
+    size_t n = (size_t)(e - s);
+    char local[128];
+    char *b = n < sizeof local ? local : malloc(n + 1);
+    if (!b)
+        return x;
+    memcpy(b, s, n);
+    b[n] = '\0';
+    x = c_strtod(b, NULL);
+    if (b != local)
+        free(b);
+    return x;
+}
+
+/* The leading decimal digits among the 8 bytes at p (which must be readable): returns how
+   many (0..8) and sets *val to their value. SWAR: XOR with '0' maps digits to 0..9; a byte
+   is a non-digit when it is >= 10 (adding 0x76 sets its top bit) or >= 0x80 (carries out of
+   such bytes only disturb the bytes above them, after the first non-digit). The conversion
+   is the classic multiply-and-fold of 8 digits (fast_float, simdjson). */
+static inline int digits8(const unsigned char *p, uint64_t *val)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    uint64_t t = w ^ 0x3030303030303030ULL;
+    uint64_t nd = ((t + 0x7676767676767676ULL) | t) & 0x8080808080808080ULL;
+    int n = nd ? __builtin_ctzll(nd) >> 3 : 8;
+    if (n == 0) {
+        *val = 0;
+        return 0;
+    }
+    uint64_t v = t << (8 * (8 - n));
+    v = (v * 10) + (v >> 8);
+    v = (((v & 0x000000FF000000FFULL) * 0x000F424000000064ULL) +
+         (((v >> 16) & 0x000000FF000000FFULL) * 0x0000271000000001ULL)) >>
+        32;
+    *val = v;
+    return n;
+}
+
+/* Parses the longest number at p. The number must be followed by a byte that cannot continue
+   it, and 8 bytes past any digit must be readable: the parse buffer keeps a '\n' sentinel
+   and padding after the data, and copies are NUL-terminated with the same padding.
+   Returns the end of what was read; v->kind is N_NONE when p does not start a number. */
+static inline __attribute__((always_inline)) const unsigned char *parse_num(
+    const unsigned char *p, numv *v)
+{
+    const unsigned char *s = p;
+    int neg = 0;
+    if (*p == '-' || *p == '+') {
+        neg = *p == '-';
+        p++;
+    }
+    uint64_t m = 0, val;
+    int nd = 0, trunc = 0, isint = 1, any = 0, n;
+    int64_t e10 = 0;
+    unsigned d;
+    if (*p == '0') {
+        p++;
+        any = 1;
+        if ((unsigned)(*p - '0') < 10) { /* leading zero: "007" is text */
+            v->kind = N_NONE;
+            return p;
+        }
+    } else {
+        do {
+            n = digits8(p, &val);
+            if (nd + n > 19)
+                break;
+            m = m * U10[n] + val;
+            nd += n;
+            p += n;
+            any |= n;
+        } while (n == 8);
+        while ((d = (unsigned)(*p - '0')) < 10) { /* past 19 digits */
+            any = 1;
+            if (nd < 19) {
+                m = m * 10 + d;
+                nd++;
+            } else {
+                e10++;
+                trunc |= d != 0;
+            }
+            p++;
+        }
+    }
+    if (*p == '.') {
+        isint = 0;
+        p++;
+        if (m == 0) { /* leading zeros of the fraction are not significant digits */
+            while (*p == '0') {
+                p++;
+                e10--;
+                any = 1;
+            }
+        }
+        do {
+            n = digits8(p, &val);
+            if (nd + n > 19)
+                break;
+            m = m * U10[n] + val;
+            nd += n;
+            e10 -= n;
+            p += n;
+            any |= n;
+        } while (n == 8);
+        while ((d = (unsigned)(*p - '0')) < 10) { /* past 19 digits */
+            any = 1;
+            if (nd < 19) {
+                m = m * 10 + d;
+                nd++;
+                e10--;
+            } else {
+                trunc |= d != 0;
+            }
+            p++;
+        }
+    }
+    if (!any) {
+        v->kind = N_NONE;
+        return p;
+    }
+    if ((*p | 0x20) == 'e') {
+        const unsigned char *q = p + 1;
+        int eneg = 0;
+        if (*q == '-' || *q == '+') {
+            eneg = *q == '-';
+            q++;
+        }
+        if ((unsigned)(*q - '0') >= 10) {
+            v->kind = N_NONE;
+            return p;
+        }
+        int64_t ev = 0;
+        while ((d = (unsigned)(*q - '0')) < 10) {
+            if (ev < 100000000)
+                ev = ev * 10 + d;
+            q++;
+        }
+        e10 += eneg ? -ev : ev;
+        isint = 0;
+        p = q;
+    }
+    if (isint && e10 == 0) {
+        if (!neg && m <= (uint64_t)INT64_MAX) {
+            v->kind = N_INT;
+            v->i = (int64_t)m;
+            return p;
+        }
+        if (neg && m <= (uint64_t)INT64_MAX + 1) {
+            v->kind = N_INT;
+            v->i = m == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)m;
+            return p;
+        }
+    }
+    v->kind = N_FLOAT;
+    double x;
+    if (m == 0 && !trunc) {
+        x = 0.0;
+    } else if (!trunc && m <= (1ULL << 53) && e10 >= -22 && e10 <= 22) {
+        x = e10 < 0 ? (double)m / P10[-e10] : (double)m * P10[e10];
+    } else if (!trunc && m <= (1ULL << 53) && e10 > 22 && e10 <= 22 + 15 &&
+               m <= (1ULL << 53) / U10[e10 - 22]) {
+        x = (double)(m * U10[e10 - 22]) * 1e22; /* the product is exact */
+    } else {
+        v->d = slow_decimal(s, p);
+        return p;
+    }
+    v->d = neg ? -x : x;
+    return p;
+}
+
+static int ci_eq(const unsigned char *s, const char *lower, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((s[i] | 0x20) != (unsigned char)lower[i])
+            return 0;
+    return 1;
+}
+
+/* nan, inf, infinity (any case, optional sign). */
+static int parse_special(const unsigned char *s, size_t n, double *out)
+{
+    int neg = 0;
+    if (n && (*s == '+' || *s == '-')) {
+        neg = *s == '-';
+        s++;
+        n--;
+    }
+    if (n == 3 && ci_eq(s, "nan", 3)) {
+        *out = neg ? -NAN : NAN;
+        return 1;
+    }
+    if ((n == 3 && ci_eq(s, "inf", 3)) || (n == 8 && ci_eq(s, "infinity", 8))) {
+        *out = neg ? -INFINITY : INFINITY;
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- numbers: formatting ------------------------------------------------------------ */
+
+size_t dj_fmt_int(char *out, int64_t v)
+{
+    char tmp[24];
+    int n = 0;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    size_t k = 0;
+    if (v < 0)
+        out[k++] = '-';
+    while (n)
+        out[k++] = tmp[--n];
+    return k;
+}
+
+/* Appends ".0" when the text is an integer (so that it reads back as a float). */
+static size_t float_suffix(char *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (out[i] == '.' || out[i] == 'e' || out[i] == 'n' || out[i] == 'i')
+            return n;
+    out[n++] = '.';
+    out[n++] = '0';
+    return n;
+}
+
+size_t dj_fmt_double(char *out, double v)
+{
+    if (isnan(v)) {
+        memcpy(out, "nan", 3);
+        return 3;
+    }
+    if (isinf(v)) {
+        if (v < 0) {
+            memcpy(out, "-inf", 4);
+            return 4;
+        }
+        memcpy(out, "inf", 3);
+        return 3;
+    }
+    if (v == 0) {
+        if (signbit(v)) {
+            memcpy(out, "-0.0", 4);
+            return 4;
+        }
+        memcpy(out, "0.0", 3);
+        return 3;
+    }
+    size_t k = 0;
+    double a = fabs(v);
+    if (a >= 1e-4 && a < 1e15) {
+        /* Fast path: m = a rounded to 15 significant digits, as m / 10^fd. When that decimal
+           reads back to a (exact division, both operands exact), it is what %.15g prints:
+           15-digit decimals are spaced wider than two ulps, so at most one of them reads
+           back to a, and the nearest one (printf's) would. %g then drops trailing zeros and
+           uses fixed notation for a decimal exponent X in [-4, 14]. */
+        int X = a >= 1 ? 0 : -1;
+        if (a >= 1)
+            while (X < 14 && a >= P10[X + 1])
+                X++;
+        else
+            while (X > -4 && a < 1.0 / P10[-X])
+                X--;
+        int fd = 14 - X;
+        double r = nearbyint(a * P10[fd]);
+        if (r >= 1e14 && r < 1e15 && r / P10[fd] == a) {
+            uint64_t m = (uint64_t)r;
+            while (fd > 0 && m % 10 == 0) {
+                m /= 10;
+                fd--;
+            }
+            char dg[24];
+            int L = 0;
+            for (uint64_t u = m; u; u /= 10)
+                dg[L++] = (char)('0' + u % 10); /* reversed */
+            if (v < 0)
+                out[k++] = '-';
+            if (L > fd) {
+                for (int i = L - 1; i >= fd; i--)
+                    out[k++] = dg[i];
+                out[k++] = '.';
+                if (fd == 0)
+                    out[k++] = '0';
+                for (int i = fd - 1; i >= 0; i--)
+                    out[k++] = dg[i];
+            } else {
+                out[k++] = '0';
+                out[k++] = '.';
+                for (int i = 0; i < fd - L; i++)
+                    out[k++] = '0';
+                for (int i = L - 1; i >= 0; i--)
+                    out[k++] = dg[i];
+            }
+            return k;
+        }
+    }
+    pthread_once(&c_locale_once, c_locale_init);
+    locale_t old = c_locale ? uselocale(c_locale) : (locale_t)0;
+    int n = 0;
+    for (int prec = 15; prec <= 17; prec++) {
+        n = snprintf(out, 32, "%.*g", prec, v);
+        if (prec == 17 || strtod(out, NULL) == v)
+            break;
+    }
+    if (old)
+        uselocale(old);
+    return float_suffix(out, (size_t)n);
+}
+
+/* ---- UTF-8 -------------------------------------------------------------------------- */
+
+static inline int has_high(const unsigned char *s, size_t n)
+{
+    uint64_t acc = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        acc |= w;
+    }
+    for (; i < n; i++)
+        acc |= s[i];
+    return (acc & 0x8080808080808080ULL) != 0;
+}
+
+size_t dj_utf8_check(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t need;
+        unsigned lo = 0x80, hi = 0xBF;
+        if (c >= 0xC2 && c <= 0xDF)
+            need = 1;
+        else if (c >= 0xE0 && c <= 0xEF) {
+            need = 2;
+            if (c == 0xE0)
+                lo = 0xA0; /* overlong */
+            else if (c == 0xED)
+                hi = 0x9F; /* surrogates */
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            need = 3;
+            if (c == 0xF0)
+                lo = 0x90; /* overlong */
+            else if (c == 0xF4)
+                hi = 0x8F; /* above U+10FFFF */
+        } else
+            return i;
+        if (n - i <= need) /* truncated sequence */
+            return i;
+        if (s[i + 1] < lo || s[i + 1] > hi)
+            return i;
+        for (size_t k = 2; k <= need; k++)
+            if ((s[i + k] & 0xC0) != 0x80)
+                return i;
+        i += need + 1;
+    }
+    return n;
+}
+
+/* ---- sources: plain or gzip, file or memory ----------------------------------------- */
+
+struct gzthread;
+
+typedef struct src {
+    int fd;                  /* -1: memory */
+    int seekable;
+    const char *path;        /* for messages */
+    const unsigned char *mem;
+    size_t mem_len, mem_pos;
+    int tee_fd;              /* copy of a non-seekable input, for a replay; -1: none */
+    int tee_on;              /* still copying */
+    int64_t tee_len;
+    int64_t replay_pos;      /* < 0: not replaying */
+    unsigned char *in;       /* raw block: compressed input, or the first plain bytes */
+    size_t in_len, in_pos;   /* plain: the first bytes not delivered yet */
+    int gz, zinit, member_end, raw_eof, done;
+    int nogz;                /* a split worker reading from the middle: never gzip */
+    z_stream zs;
+    int64_t raw_total;       /* raw bytes taken from the input */
+    int64_t delivered;       /* bytes delivered to the parser (plain) */
+    struct gzthread *gt;     /* gzip inflated by a second thread, or NULL */
+    int64_t gz_off;          /* with gt: compressed bytes behind the data delivered */
+} src;
+
+static void gz_thread_stop(src *s);
+static void gzthread_tee_stop(src *s);
+static ssize_t gz_inflate(src *s, unsigned char *dst, size_t n, char *err, size_t errlen);
+static void gz_thread_start(src *s);
+
+static int src_err_read(src *s, int e, char *err, size_t errlen)
+{
+    return dj_errno(err, errlen, e, "cannot read %s", s->path);
+}
+
+static ssize_t raw_read(src *s, unsigned char *dst, size_t n, char *err, size_t errlen)
+{
+    if (s->fd < 0) {
+        size_t k = s->mem_len - s->mem_pos;
+        if (k > n)
+            k = n;
+        memcpy(dst, s->mem + s->mem_pos, k);
+        s->mem_pos += k;
+        s->raw_total += (int64_t)k;
+        return (ssize_t)k;
+    }
+    if (s->replay_pos >= 0) {
+        if (s->replay_pos < s->tee_len) {
+            size_t k = (size_t)(s->tee_len - s->replay_pos);
+            if (k > n)
+                k = n;
+            ssize_t r;
+            do
+                r = pread(s->tee_fd, dst, k, s->replay_pos);
+            while (r < 0 && errno == EINTR);
+            if (r <= 0)
+                return dj_errno(err, errlen, r < 0 ? errno : EIO,
+                                "cannot read back the temporary copy of %s", s->path);
+            s->replay_pos += r;
+            s->raw_total += r;
+            return r;
+        }
+        s->replay_pos = -1;
+        if (!s->tee_on) {
+            close(s->tee_fd);
+            s->tee_fd = -1;
+        }
+    }
+    ssize_t r;
+    do
+        r = read(s->fd, dst, n);
+    while (r < 0 && errno == EINTR);
+    if (r < 0)
+        return src_err_read(s, errno, err, errlen);
+    if (r > 0 && s->tee_on) {
+        if (dj_write_all(s->tee_fd, dst, (size_t)r) < 0)
+            return dj_errno(err, errlen, errno, "cannot write the temporary copy of %s",
+                            s->path);
+        s->tee_len += r;
+    }
+    s->raw_total += r;
+    return r;
+}
+
+/* Reads until n bytes or the end of the input. */
+static ssize_t raw_fill(src *s, unsigned char *dst, size_t n, char *err, size_t errlen)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = raw_read(s, dst + got, n - got, err, errlen);
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            break;
+        got += (size_t)r;
+    }
+    return (ssize_t)got;
+}
+
+/* Reads the first block and tells plain from gzip. */
+static int src_begin(src *s, char *err, size_t errlen)
+{
+    ssize_t r = raw_fill(s, s->in, BLOCK, err, errlen);
+    if (r < 0)
+        return -1;
+    s->in_len = (size_t)r;
+    s->in_pos = 0;
+    s->raw_eof = (size_t)r < BLOCK;
+    s->done = s->member_end = 0;
+    s->gz = !s->nogz && r >= 2 && s->in[0] == 0x1f && s->in[1] == 0x8b;
+    if (s->gz) {
+        int rc;
+        if (s->zinit)
+            rc = inflateReset(&s->zs);
+        else {
+            memset(&s->zs, 0, sizeof s->zs);
+            rc = inflateInit2(&s->zs, 16 + MAX_WBITS);
+            s->zinit = rc == Z_OK;
+        }
+        if (rc != Z_OK)
+            return dj_err(err, errlen, "cannot start gzip decompression (zlib error %d)", rc);
+        s->zs.next_in = s->in;
+        s->zs.avail_in = (uInt)s->in_len;
+        s->gz_off = 0;
+        gz_thread_start(s);
+    }
+    return 0;
+}
+
+/* Opens path; start > 0 positions a split worker's source there (plain data only). */
+static int src_open_file(src *s, const char *path, int64_t start, char *err, size_t errlen)
+{
+    memset(s, 0, sizeof *s);
+    s->fd = -1;
+    s->tee_fd = -1;
+    s->replay_pos = -1;
+    s->path = path;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return dj_errno(err, errlen, errno, "cannot open %s", path);
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        int e = errno;
+        close(fd);
+        return dj_errno(err, errlen, e, "cannot open %s", path);
+    }
+    if (S_ISDIR(st.st_mode)) {
+        close(fd);
+        return dj_errno(err, errlen, EISDIR, "cannot open %s", path);
+    }
+    s->fd = fd;
+    s->seekable = S_ISREG(st.st_mode) && lseek(fd, 0, SEEK_CUR) >= 0;
+    if (!s->seekable) {
+        const char *dir = getenv("TMPDIR");
+        if (!dir || !*dir)
+            dir = "/tmp";
+        size_t n = strlen(dir) + 32;
+        char *tmpl = malloc(n);
+        if (!tmpl)
+            return dj_err(err, errlen, "out of memory");
+        snprintf(tmpl, n, "%s/dojo-csv.XXXXXX", dir);
+        s->tee_fd = mkostemp(tmpl, O_CLOEXEC);
+        if (s->tee_fd < 0) {
+            int e = errno;
+            free(tmpl);
+            return dj_errno(err, errlen, e, "cannot create a temporary copy of %s in %s", path,
+                            dir);
+        }
+        unlink(tmpl);
+        free(tmpl);
+        s->tee_on = 1;
+    }
+    s->in = malloc(BLOCK);
+    if (!s->in)
+        return dj_err(err, errlen, "out of memory");
+    if (start > 0) {
+        s->nogz = 1;
+        if (lseek(fd, start, SEEK_SET) < 0)
+            return dj_errno(err, errlen, errno, "cannot read %s", path);
+    }
+    return src_begin(s, err, errlen);
+}
+
+static int src_open_mem(src *s, const void *data, size_t len, char *err, size_t errlen)
+{
+    memset(s, 0, sizeof *s);
+    s->fd = -1;
+    s->tee_fd = -1;
+    s->replay_pos = -1;
+    s->path = "the CSV data";
+    s->mem = data;
+    s->mem_len = data ? len : 0;
+    s->seekable = 1;
+    s->in = malloc(BLOCK);
+    if (!s->in)
+        return dj_err(err, errlen, "out of memory");
+    return src_begin(s, err, errlen);
+}
+
+static void src_close(src *s)
+{
+    gz_thread_stop(s);
+    if (s->fd >= 0)
+        close(s->fd);
+    if (s->tee_fd >= 0)
+        close(s->tee_fd);
+    if (s->zinit)
+        inflateEnd(&s->zs);
+    free(s->in);
+    s->fd = s->tee_fd = -1;
+    s->zinit = 0;
+    s->in = NULL;
+}
+
+/* No more rewinds will happen: stop copying a pipe. */
+static void src_tee_stop(src *s)
+{
+    if (s->gt) { /* the producer owns the raw input: ask it */
+        gzthread_tee_stop(s);
+        return;
+    }
+    s->tee_on = 0;
+    if (s->tee_fd >= 0 && s->replay_pos < 0) {
+        close(s->tee_fd);
+        s->tee_fd = -1;
+    }
+}
+
+static int src_rewind(src *s, char *err, size_t errlen)
+{
+    gz_thread_stop(s);
+    if (s->fd < 0)
+        s->mem_pos = 0;
+    else if (s->seekable) {
+        if (lseek(s->fd, 0, SEEK_SET) < 0)
+            return dj_errno(err, errlen, errno, "cannot read %s again", s->path);
+    } else if (s->tee_fd >= 0)
+        s->replay_pos = 0;
+    else
+        return dj_err(err, errlen, "cannot read %s again: it is not seekable", s->path);
+    s->raw_total = 0;
+    s->delivered = 0;
+    return src_begin(s, err, errlen);
+}
+
+/* Inflates up to n bytes into dst; 0 at the end of the data. */
+static ssize_t gz_inflate(src *s, unsigned char *dst, size_t n, char *err, size_t errlen)
+{
+    z_stream *z = &s->zs;
+    z->next_out = dst;
+    z->avail_out = (uInt)(n > UINT_MAX ? UINT_MAX : n);
+    uInt want = z->avail_out;
+    while (z->avail_out > 0 && !s->done) {
+        if (z->avail_in == 0 && !s->raw_eof) {
+            ssize_t r = raw_fill(s, s->in, BLOCK, err, errlen);
+            if (r < 0)
+                return -1;
+            if ((size_t)r < BLOCK)
+                s->raw_eof = 1;
+            z->next_in = s->in;
+            z->avail_in = (uInt)r;
+        }
+        if (s->member_end) {
+            while (z->avail_in && *z->next_in == 0) { /* zero padding after a member */
+                z->next_in++;
+                z->avail_in--;
+            }
+            if (z->avail_in == 0) {
+                if (s->raw_eof)
+                    s->done = 1;
+                continue;
+            }
+            inflateReset(z);
+            s->member_end = 0;
+        }
+        if (z->avail_in == 0 && s->raw_eof)
+            return dj_err(err, errlen, "truncated gzip data in %s (it ends inside a member)",
+                          s->path);
+        int rc = inflate(z, Z_NO_FLUSH);
+        if (rc == Z_STREAM_END)
+            s->member_end = 1;
+        else if (rc == Z_BUF_ERROR) {
+            if (z->avail_in != 0)
+                return dj_err(err, errlen, "corrupt gzip data in %s: no progress possible",
+                              s->path);
+        } else if (rc == Z_MEM_ERROR)
+            return dj_err(err, errlen, "out of memory decompressing %s", s->path);
+        else if (rc != Z_OK)
+            return dj_err(err, errlen, "corrupt gzip data in %s: %s", s->path,
+                          z->msg ? z->msg : "invalid data");
+    }
+    return (ssize_t)(want - z->avail_out);
+}
+
+/* ---- gzip on a second thread -------------------------------------------------------
+ * With two processors, a producer thread inflates into a ring of GZ_NBLK blocks while the
+ * parser consumes them, so decompression and parsing overlap. The producer owns the raw
+ * input (reads, tee copy, zlib state) while it runs; the consumer joins it before anything
+ * else touches them (rewind, close). An error is delivered after the data before it. */
+
+#define GZ_NBLK 4
+#define GZ_BLK ((size_t)1 << 20)
+
+typedef struct gzthread {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    unsigned char *data[GZ_NBLK];
+    size_t len[GZ_NBLK];
+    int64_t raw_end[GZ_NBLK]; /* compressed offset when the block was filled */
+    size_t head, tail, nready, cpos;
+    int done, failed, stop, exited, tee_stop;
+    int64_t done_raw;
+    char msg[512];
+} gzthread;
+
+static void *gz_producer(void *arg)
+{
+    src *s = arg;
+    gzthread *g = s->gt;
+    for (;;) {
+        pthread_mutex_lock(&g->mu);
+        while (g->nready == GZ_NBLK && !g->stop)
+            pthread_cond_wait(&g->cv, &g->mu);
+        int stop = g->stop, tee_stop = g->tee_stop;
+        g->tee_stop = 0;
+        size_t idx = g->tail;
+        pthread_mutex_unlock(&g->mu);
+        if (stop)
+            break;
+        if (tee_stop) {
+            s->tee_on = 0;
+            if (s->tee_fd >= 0 && s->replay_pos < 0) {
+                close(s->tee_fd);
+                s->tee_fd = -1;
+            }
+        }
+        ssize_t got = gz_inflate(s, g->data[idx], GZ_BLK, g->msg, sizeof g->msg);
+        pthread_mutex_lock(&g->mu);
+        if (got <= 0) {
+            g->failed = got < 0;
+            g->done = 1;
+            g->done_raw = s->raw_total - (int64_t)s->zs.avail_in;
+            pthread_cond_broadcast(&g->cv);
+            pthread_mutex_unlock(&g->mu);
+            break;
+        }
+        g->len[idx] = (size_t)got;
+        g->raw_end[idx] = s->raw_total - (int64_t)s->zs.avail_in;
+        g->tail = (g->tail + 1) % GZ_NBLK;
+        g->nready++;
+        pthread_cond_broadcast(&g->cv);
+        pthread_mutex_unlock(&g->mu);
+    }
+    pthread_mutex_lock(&g->mu);
+    g->exited = 1;
+    pthread_mutex_unlock(&g->mu);
+    return NULL;
+}
+
+static void gz_thread_stop(src *s)
+{
+    gzthread *g = s->gt;
+    if (!g)
+        return;
+    pthread_mutex_lock(&g->mu);
+    g->stop = 1;
+    pthread_cond_broadcast(&g->cv);
+    pthread_mutex_unlock(&g->mu);
+    pthread_join(g->th, NULL);
+    pthread_mutex_destroy(&g->mu);
+    pthread_cond_destroy(&g->cv);
+    for (int i = 0; i < GZ_NBLK; i++)
+        free(g->data[i]);
+    free(g);
+    s->gt = NULL;
+}
+
+static void gzthread_tee_stop(src *s)
+{
+    gzthread *g = s->gt;
+    pthread_mutex_lock(&g->mu);
+    int exited = g->exited;
+    if (!exited)
+        g->tee_stop = 1;
+    pthread_mutex_unlock(&g->mu);
+    if (exited) { /* the producer is gone: the raw input is ours again */
+        s->tee_on = 0;
+        if (s->tee_fd >= 0 && s->replay_pos < 0) {
+            close(s->tee_fd);
+            s->tee_fd = -1;
+        }
+    }
+}
+
+/* Starts the producer; without it (one processor, a pipe, or no resources) gz_inflate is
+   called directly. Not on a pipe: the producer reads ahead, and freeing a reader must never
+   wait for a writer that has gone quiet. */
+static void gz_thread_start(src *s)
+{
+    if (!s->seekable || sysconf(_SC_NPROCESSORS_ONLN) < 2)
+        return;
+    gzthread *g = calloc(1, sizeof *g);
+    if (!g)
+        return;
+    for (int i = 0; i < GZ_NBLK; i++) {
+        g->data[i] = malloc(GZ_BLK);
+        if (!g->data[i]) {
+            for (int k = 0; k < i; k++)
+                free(g->data[k]);
+            free(g);
+            return;
+        }
+    }
+    pthread_mutex_init(&g->mu, NULL);
+    pthread_cond_init(&g->cv, NULL);
+    s->gt = g;
+    if (start_thread(&g->th, gz_producer, s) != 0) {
+        pthread_mutex_destroy(&g->mu);
+        pthread_cond_destroy(&g->cv);
+        for (int i = 0; i < GZ_NBLK; i++)
+            free(g->data[i]);
+        free(g);
+        s->gt = NULL;
+    }
+}
+
+static ssize_t gz_consume(src *s, unsigned char *dst, size_t n, char *err, size_t errlen)
+{
+    gzthread *g = s->gt;
+    size_t got = 0;
+    while (got < n) {
+        pthread_mutex_lock(&g->mu);
+        while (g->nready == 0 && !g->done)
+            pthread_cond_wait(&g->cv, &g->mu);
+        if (g->nready == 0) {
+            int failed = g->failed;
+            s->gz_off = g->done_raw;
+            pthread_mutex_unlock(&g->mu);
+            if (failed && got == 0)
+                return dj_err(err, errlen, "%s", g->msg);
+            break;
+        }
+        size_t h = g->head;
+        pthread_mutex_unlock(&g->mu);
+        size_t k = g->len[h] - g->cpos;
+        if (k > n - got)
+            k = n - got;
+        memcpy(dst + got, g->data[h] + g->cpos, k);
+        got += k;
+        g->cpos += k;
+        s->gz_off = g->raw_end[h];
+        if (g->cpos == g->len[h]) {
+            pthread_mutex_lock(&g->mu);
+            g->head = (g->head + 1) % GZ_NBLK;
+            g->nready--;
+            g->cpos = 0;
+            pthread_cond_broadcast(&g->cv);
+            pthread_mutex_unlock(&g->mu);
+        }
+    }
+    return (ssize_t)got;
+}
+
+/* Delivers up to n bytes of data (decompressed for gzip); 0 at the end. */
+static ssize_t src_read(src *s, unsigned char *dst, size_t n, char *err, size_t errlen)
+{
+    if (s->gz)
+        return s->gt ? gz_consume(s, dst, n, err, errlen) : gz_inflate(s, dst, n, err, errlen);
+    size_t got = 0;
+    if (s->in_pos < s->in_len) {
+        got = s->in_len - s->in_pos;
+        if (got > n)
+            got = n;
+        memcpy(dst, s->in + s->in_pos, got);
+        s->in_pos += got;
+    }
+    if (got < n && !s->raw_eof) {
+        ssize_t r = raw_fill(s, dst + got, n - got, err, errlen);
+        if (r < 0)
+            return -1;
+        if ((size_t)r < n - got)
+            s->raw_eof = 1;
+        got += (size_t)r;
+    }
+    s->delivered += (int64_t)got;
+    return (ssize_t)got;
+}
+
+/* ---- the reader --------------------------------------------------------------------- */
+
+enum { C_TEXT = 0, C_DELIM = 1, C_LF = 2, C_CR = 3, C_NUL = 4, C_QUOTE = 5 };
+enum { K_SKIP = 0, K_INT, K_FLOAT, K_STR, K_SCAN };
+enum { PR_ERR = -1, PR_MORE = 0, PR_LIMIT = 1, PR_EOF = 2, PR_STOP = 3 };
+enum { T_DELIM = 1, T_EOL = 2, T_END = 3 };
+
+typedef union v8 {
+    int64_t i;
+    double d;
+} v8;
+
+typedef struct pcol {
+    char *name;
+    int out;          /* position in the result; -1: not materialised */
+    int kind;         /* K_* */
+    int forced;       /* DOJO_TYPE_* forced by the options (or read as string in pass 2) */
+    int forced_opt;   /* the options forced it (for messages) */
+    int locked;       /* fixed by the first chunk */
+    int seen_value;   /* a present value was stored in this chunk */
+    int seen_text;    /* a present value or a quoted "" was stored: demotion needs the text */
+    int to_string;    /* pass 1 found text: pass 2 reads the column as strings */
+    v8 *vals;
+    char *chars;
+    size_t chars_cap;
+    int64_t *offsets;
+    unsigned char *missing;
+} pcol;
+
+struct dojo_csv_reader {
+    src s;
+    char *path;
+    unsigned char delim, quote;
+    int quoting, header, fastnum;
+    size_t max_record;
+    char **na;
+    size_t *na_len;
+    size_t nna;
+    unsigned char na_first[256];
+    unsigned char cls[256];  /* unquoted fields: what ends them */
+    unsigned char qcls[256]; /* quoted fields: what stops the scan */
+    unsigned char *buf;      /* cap + 1 bytes: the data, then a '\n' sentinel */
+    size_t cap, cap_max, len, pos;
+    int eof;
+    int64_t line; /* line of the record at pos */
+    size_t ncols, cols_cap;
+    pcol *cols;
+    size_t nout;
+    size_t *outmap; /* result column -> file column */
+    size_t nrows, rows_cap, row_limit;
+    size_t rows_ready; /* rows whose value pages are already mapped (<= rows_cap) */
+    int scanning; /* pass 1 met text after numbers: types only, no storage */
+    int pass2;
+    int typed;   /* the first chunk is done: types are fixed */
+    size_t nchunks; /* chunks handed out by dojo_csv_reader_next */
+    int at_end;  /* the data is exhausted */
+    int failed;
+    int whole;        /* reading a whole file in one chunk: a split may parallelise it */
+    int shared;       /* a split worker: names, na values and outmap belong to its parent */
+    int64_t buf_off;  /* offset in the data of buf[0] */
+    int64_t stop_at;  /* stop at the record starting here (-1: none): a split's boundary */
+    int stop_mismatch; /* no record started exactly at stop_at */
+    int64_t pq_line; /* a record cut inside a quoted field: where the quote opened */
+    size_t pq_col;
+    int pq_open;
+    unsigned char *scratch;
+    size_t scratch_cap;
+    unsigned char *numbuf;
+    size_t numbuf_cap;
+    char *err;
+    size_t errlen;
+};
+typedef struct dojo_csv_reader rd;
+
+static int oom(rd *r) { return dj_err(r->err, r->errlen, "out of memory"); }
+
+/* Shows field text in a message: printable ASCII as is, other bytes as \xNN, cut at 40. */
+static void show(const unsigned char *s, size_t n, char *out, size_t outlen)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (k + 8 >= outlen) {
+            break;
+        }
+        if (i >= 40) {
+            memcpy(out + k, "...", 3);
+            k += 3;
+            break;
+        }
+        unsigned c = s[i];
+        if (c >= 0x20 && c < 0x7f)
+            out[k++] = (char)c;
+        else
+            k += (size_t)snprintf(out + k, outlen - k, "\\x%02x", c);
+    }
+    out[k] = '\0';
+}
+
+/* "line L, column C ('name'): message" */
+static int ferr(rd *r, int64_t line, size_t col, const char *fmt, ...) DJ_PRINTF(4, 5);
+static int ferr(rd *r, int64_t line, size_t col, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (r->cols && col < r->ncols && r->cols[col].name)
+        return dj_err(r->err, r->errlen, "line %lld, column %zu ('%s'): %s", (long long)line,
+                      col + 1, r->cols[col].name, msg);
+    return dj_err(r->err, r->errlen, "line %lld, column %zu: %s", (long long)line, col + 1, msg);
+}
+
+/* The '\n' sentinel after the data, and zeros after it for the 8-byte reads of digits8. */
+static void pad(rd *r) { memset(r->buf + r->len, 0, PAD), r->buf[r->len] = '\n'; }
+
+/* Reads more data: moves the unparsed tail to the front, grows the buffer when the tail
+   fills more than half of it, refuses a record longer than max_record. */
+static int fill(rd *r)
+{
+    size_t keep = r->len - r->pos;
+    if (keep > r->max_record + 1) {
+        if (r->pq_open)
+            return dj_err(r->err, r->errlen,
+                          "line %lld: record longer than max_record_bytes (%zu bytes); the quote "
+                          "opened at line %lld, column %zu is perhaps never closed",
+                          (long long)r->line, r->max_record, (long long)r->pq_line,
+                          r->pq_col + 1);
+        return dj_err(r->err, r->errlen, "line %lld: record longer than max_record_bytes (%zu "
+                      "bytes)", (long long)r->line, r->max_record);
+    }
+    if (r->pos > 0) {
+        r->buf_off += (int64_t)r->pos;
+        memmove(r->buf, r->buf + r->pos, keep);
+        r->pos = 0;
+        r->len = keep;
+    }
+    if (keep > r->cap / 2 && r->cap < r->cap_max) {
+        size_t ncap = r->cap * 2 < r->cap_max ? r->cap * 2 : r->cap_max;
+        unsigned char *nb = realloc(r->buf, ncap + PAD);
+        if (!nb)
+            return oom(r);
+        r->buf = nb;
+        r->cap = ncap;
+    }
+    if (r->eof) {
+        pad(r);
+        return 0;
+    }
+    ssize_t got = src_read(&r->s, r->buf + r->len, r->cap - r->len, r->err, r->errlen);
+    if (got < 0)
+        return -1;
+    if (got == 0)
+        r->eof = 1;
+    r->len += (size_t)got;
+    pad(r);
+    return 0;
+}
+
+/* at: a terminator (delimiter, CR, LF) or the end of the data. Sets *next past it and
+   returns T_*, or 0 when more data is needed to tell (a CR at the end of the buffer). */
+static int step_term(rd *r, const unsigned char *at, const unsigned char **next)
+{
+    const unsigned char *end = r->buf + r->len;
+    if (at == end) {
+        if (!r->eof)
+            return 0;
+        *next = at;
+        return T_END;
+    }
+    if (r->cls[*at] == C_DELIM) {
+        *next = at + 1;
+        return T_DELIM;
+    }
+    if (*at == '\n') {
+        *next = at + 1;
+        return T_EOL;
+    }
+    if (at + 1 == end && !r->eof)
+        return 0;
+    *next = at + 1 + (at + 1 < end && at[1] == '\n');
+    return T_EOL;
+}
+
+static int grow_scratch(unsigned char **p, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return 0;
+    void *q = *p;
+    if (dj_grow(&q, cap, need, 1) < 0)
+        return -1;
+    *p = q;
+    return 0;
+}
+
+typedef struct field {
+    const unsigned char *s; /* content: in the buffer, or in r->scratch when unescaped */
+    size_t n;
+    const unsigned char *at; /* the terminator after the field */
+    int64_t nl;              /* line breaks inside the field */
+} field;
+
+/* Scans one field starting at p (the column is col, its first line is line). Returns 1 with
+   *f filled, 0 when the data ends before the field does (more is needed), -1 on error. */
+static int scan_field(rd *r, const unsigned char *p, field *f, int64_t line, size_t col)
+{
+    const unsigned char *end = r->buf + r->len;
+    f->nl = 0;
+    if (!r->quoting || *p != r->quote) {
+        const unsigned char *q = p;
+        while (!r->cls[*q])
+            q++;
+        if (r->cls[*q] == C_NUL && q < end)
+            return ferr(r, line, col, "NUL byte in the data");
+        if (q == end && !r->eof)
+            return 0;
+        f->s = p;
+        f->n = (size_t)(q - p);
+        f->at = q;
+        return 1;
+    }
+    const unsigned char *q = p + 1;
+    int doubled = 0;
+    int64_t nl = 0;
+    for (;;) {
+        while (!r->qcls[*q])
+            q++;
+        if (q == end) {
+            if (!r->eof) {
+                r->pq_open = 1;
+                r->pq_line = line;
+                r->pq_col = col;
+                return 0;
+            }
+            return ferr(r, line, col, "unterminated quoted field: the quote opened here is "
+                        "never closed");
+        }
+        unsigned char c = *q;
+        if (c == '\n') {
+            nl++;
+            q++;
+            continue;
+        }
+        if (c == '\r') {
+            if (q + 1 == end && !r->eof) {
+                r->pq_open = 1;
+                r->pq_line = line;
+                r->pq_col = col;
+                return 0;
+            }
+            if (!(q + 1 < end && q[1] == '\n'))
+                nl++;
+            q++;
+            continue;
+        }
+        if (c != r->quote) /* NUL */
+            return ferr(r, line + nl, col, "NUL byte in the data");
+        if (q + 1 == end && !r->eof) {
+            r->pq_open = 1;
+            r->pq_line = line;
+            r->pq_col = col;
+            return 0;
+        }
+        if (q + 1 < end && q[1] == r->quote) {
+            doubled = 1;
+            q += 2;
+            continue;
+        }
+        break;
+    }
+    /* q: the closing quote */
+    const unsigned char *after = q + 1;
+    if (after < end) {
+        int t = r->cls[*after];
+        if (t == C_NUL)
+            return ferr(r, line + nl, col, "NUL byte in the data");
+        if (t != C_DELIM && t != C_LF && t != C_CR) {
+            char shown[64];
+            const unsigned char *e = after;
+            while (e < end && e - after < 40 && !r->cls[*e])
+                e++;
+            show(after, (size_t)(e - after), shown, sizeof shown);
+            return ferr(r, line + nl, col, "text after the closing quote ('%s'); a quote inside "
+                        "a quoted field must be doubled", shown);
+        }
+    }
+    f->at = after;
+    f->nl = nl;
+    if (!doubled) {
+        f->s = p + 1;
+        f->n = (size_t)(q - p - 1);
+        return 1;
+    }
+    size_t n = (size_t)(q - p - 1);
+    if (grow_scratch(&r->scratch, &r->scratch_cap, n + 1) < 0)
+        return oom(r);
+    size_t k = 0;
+    for (const unsigned char *s = p + 1; s < q; s++) {
+        r->scratch[k++] = *s;
+        if (*s == r->quote)
+            s++;
+    }
+    f->s = r->scratch;
+    f->n = k;
+    return 1;
+}
+
+static int is_na(const rd *r, const unsigned char *f, size_t n)
+{
+    if (!r->na_first[f[0]])
+        return 0;
+    for (size_t i = 0; i < r->nna; i++)
+        if (r->na_len[i] == n && memcmp(r->na[i], f, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* Classifies a field of n > 0 bytes: N_INT, N_FLOAT or N_NONE (text). */
+static int classify(rd *r, const unsigned char *f, size_t n, numv *v)
+{
+    unsigned c = f[0];
+    if (!((c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || (c | 0x20) == 'n' ||
+          (c | 0x20) == 'i'))
+        return v->kind = N_NONE;
+    unsigned char local[64 + PAD];
+    unsigned char *b = local;
+    if (n >= 64) {
+        if (grow_scratch(&r->numbuf, &r->numbuf_cap, n + PAD) < 0) {
+            oom(r);
+            return -1;
+        }
+        b = r->numbuf;
+    }
+    memcpy(b, f, n);
+    memset(b + n, 0, PAD);
+    const unsigned char *q = parse_num(b, v);
+    if (v->kind != N_NONE && q == b + n)
+        return v->kind;
+    double d;
+    if (parse_special(f, n, &d)) {
+        v->kind = N_FLOAT;
+        v->d = d;
+        return N_FLOAT;
+    }
+    return v->kind = N_NONE;
+}
+
+static int grow_rows(rd *r)
+{
+    size_t ncap = r->rows_cap ? r->rows_cap + r->rows_cap / 2 : 4096;
+    if (ncap > r->row_limit)
+        ncap = r->row_limit;
+    if (ncap <= r->nrows)
+        ncap = r->nrows + 1;
+    if (ncap > (SIZE_MAX / 8) - 2)
+        return oom(r);
+    for (size_t j = 0; j < r->ncols; j++) {
+        pcol *c = &r->cols[j];
+        if (c->out < 0)
+            continue;
+        if (c->kind == K_INT || c->kind == K_FLOAT) {
+            void *p = realloc(c->vals, ncap * sizeof(v8));
+            if (!p)
+                return oom(r);
+            c->vals = p;
+        } else if (c->kind == K_STR) {
+            void *p = realloc(c->offsets, (ncap + 1) * sizeof(int64_t));
+            if (!p)
+                return oom(r);
+            if (!c->offsets)
+                ((int64_t *)p)[0] = 0;
+            c->offsets = p;
+        }
+        if (c->missing) {
+            void *p = realloc(c->missing, ncap);
+            if (!p)
+                return oom(r);
+            c->missing = p;
+            memset(c->missing + r->rows_cap, 0, ncap - r->rows_cap);
+        }
+    }
+    r->rows_cap = ncap;
+    return 0;
+}
+
+/* Maps the pages of the value arrays for the next rows in one madvise call per array
+   instead of one page fault per 4 KiB (a large share of the time of a big read). Only the
+   rows about to be filled are mapped, so the resident size follows the data. */
+static void populate(void *base, size_t from, size_t to)
+{
+    uintptr_t a = ((uintptr_t)base + from + 4095) & ~(uintptr_t)4095;
+    uintptr_t e = ((uintptr_t)base + to) & ~(uintptr_t)4095;
+    if (e > a)
+        madvise((void *)a, e - a, MADV_POPULATE_WRITE); /* best effort (Linux >= 5.14) */
+}
+
+#define READY_STEP ((size_t)1 << 18) /* rows mapped ahead at a time */
+
+static int make_ready(rd *r)
+{
+    if (r->nrows >= r->rows_cap && grow_rows(r) < 0)
+        return -1;
+    size_t to = r->nrows + READY_STEP < r->rows_cap ? r->nrows + READY_STEP : r->rows_cap;
+    if (r->rows_cap >= READY_STEP) {
+        for (size_t j = 0; j < r->ncols; j++) {
+            pcol *c = &r->cols[j];
+            if (c->out < 0)
+                continue;
+            if (c->kind == K_INT || c->kind == K_FLOAT)
+                populate(c->vals, r->rows_ready * sizeof(v8), to * sizeof(v8));
+            else if (c->kind == K_STR)
+                populate(c->offsets, (r->rows_ready + 1) * sizeof(int64_t),
+                         (to + 1) * sizeof(int64_t));
+        }
+    }
+    r->rows_ready = to;
+    return 0;
+}
+
+static void free_storage(pcol *c)
+{
+    free(c->vals);
+    free(c->chars);
+    free(c->offsets);
+    free(c->missing);
+    c->vals = NULL;
+    c->chars = NULL;
+    c->offsets = NULL;
+    c->missing = NULL;
+    c->chars_cap = 0;
+}
+
+static int set_missing(rd *r, pcol *c, size_t row)
+{
+    if (c->kind == K_SCAN || c->kind == K_SKIP)
+        return 0;
+    if (!c->missing) {
+        c->missing = calloc(r->rows_cap ? r->rows_cap : 1, 1);
+        if (!c->missing)
+            return oom(r);
+    }
+    c->missing[row] = 1;
+    if (c->kind == K_INT)
+        c->vals[row].i = 0;
+    else if (c->kind == K_FLOAT)
+        c->vals[row].d = NAN;
+    else
+        c->offsets[row + 1] = c->offsets[row];
+    return 0;
+}
+
+static int store_str(rd *r, pcol *c, size_t row, const unsigned char *f, size_t n,
+                     int64_t line, size_t j)
+{
+    size_t o = (size_t)c->offsets[row];
+    if (o + n > c->chars_cap) {
+        size_t ncap = c->chars_cap ? c->chars_cap : 4096;
+        while (ncap < o + n) {
+            if (ncap > SIZE_MAX / 2)
+                return oom(r);
+            ncap *= 2;
+        }
+        char *p = realloc(c->chars, ncap);
+        if (!p)
+            return oom(r);
+        c->chars = p;
+        c->chars_cap = ncap;
+    }
+    memcpy(c->chars + o, f, n);
+    if (has_high(f, n)) {
+        size_t bad = dj_utf8_check(f, n);
+        if (bad < n)
+            return ferr(r, line, j, "invalid UTF-8 in a text field (byte 0x%02x at offset %zu "
+                        "of the field)", f[bad], bad);
+    }
+    c->offsets[row + 1] = (int64_t)(o + n);
+    c->seen_text = c->seen_value = 1;
+    return 0;
+}
+
+static int misfit(rd *r, pcol *c, const unsigned char *f, size_t n, int64_t line, size_t j)
+{
+    char shown[200];
+    show(f, n, shown, sizeof shown);
+    int type = c->kind == K_INT || (c->kind == K_SCAN && c->forced == DOJO_TYPE_INT)
+                   ? DOJO_TYPE_INT
+                   : DOJO_TYPE_FLOAT;
+    return ferr(r, line, j, "'%s' is not a valid %s value (the column's type, %s)", shown,
+                dj_type_name(type),
+                c->forced_opt ? "forced by the options" : "fixed by the first chunk");
+}
+
+static void promote(pcol *c, size_t row)
+{
+    for (size_t i = 0; i < row; i++) {
+        double d = (c->missing && c->missing[i]) ? NAN : (double)c->vals[i].i;
+        c->vals[i].d = d;
+    }
+    c->kind = K_FLOAT;
+}
+
+/* Pass 1 met text in a numeric column that already holds values: stop storing, finish the
+   pass inferring types only. */
+static void begin_scanning(rd *r)
+{
+    r->scanning = 1;
+    for (size_t j = 0; j < r->ncols; j++) {
+        pcol *c = &r->cols[j];
+        if (c->out < 0)
+            continue;
+        free_storage(c);
+        if (c->kind == K_STR) {
+            c->to_string = 1;
+            c->kind = K_SKIP;
+        } else if (c->kind != K_SKIP)
+            c->kind = K_SCAN;
+    }
+    r->rows_cap = r->rows_ready = SIZE_MAX;
+}
+
+/* A present, non-numeric text in a numeric (or scanned) column. */
+static int text_in_numeric(rd *r, pcol *c, size_t row, const unsigned char *f, size_t n,
+                           int64_t line, size_t j)
+{
+    if (c->locked || c->forced)
+        return misfit(r, c, f, n, line, j);
+    if (c->kind == K_SCAN) {
+        c->to_string = 1;
+        c->kind = K_SKIP;
+        return 0;
+    }
+    if (!c->seen_text) { /* every earlier row is missing: becomes a string column here */
+        free(c->vals);
+        c->vals = NULL;
+        c->offsets = calloc(r->rows_cap + 1, sizeof(int64_t));
+        if (!c->offsets)
+            return oom(r);
+        c->kind = K_STR;
+        return store_str(r, c, row, f, n, line, j);
+    }
+    c->to_string = 1;
+    c->kind = K_SKIP;
+    begin_scanning(r);
+    return 0;
+}
+
+static inline int store_num(rd *r, pcol *c, size_t row, const numv *v, const unsigned char *f,
+                            size_t n, int64_t line, size_t j)
+{
+    if (c->kind == K_INT) {
+        if (v->kind == N_INT) {
+            c->vals[row].i = v->i;
+            c->seen_value = c->seen_text = 1;
+            return 0;
+        }
+        if (c->locked || c->forced == DOJO_TYPE_INT)
+            return misfit(r, c, f, n, line, j);
+        promote(c, row);
+    } else if (c->kind == K_SCAN) {
+        if (v->kind == N_FLOAT && c->forced == DOJO_TYPE_INT)
+            return misfit(r, c, f, n, line, j);
+        return 0;
+    }
+    c->vals[row].d = v->kind == N_INT ? (double)v->i : v->d;
+    c->seen_value = c->seen_text = 1;
+    return 0;
+}
+
+/* Stores a field (content f..f+n, quoted or not) through the generic path. */
+static int store_field(rd *r, pcol *c, size_t row, const unsigned char *f, size_t n,
+                       int quoted, int64_t line, size_t j)
+{
+    if (c->kind == K_SKIP)
+        return 0;
+    if (n == 0) {
+        if (quoted && c->kind == K_STR) {
+            c->offsets[row + 1] = c->offsets[row];
+            c->seen_text = c->seen_value = 1;
+            return 0;
+        }
+        if (quoted)
+            c->seen_text = 1;
+        return set_missing(r, c, row);
+    }
+    if (r->nna && is_na(r, f, n))
+        return set_missing(r, c, row);
+    if (c->kind == K_STR)
+        return store_str(r, c, row, f, n, line, j);
+    numv v;
+    int k = classify(r, f, n, &v);
+    if (k < 0)
+        return -1;
+    if (k != N_NONE)
+        return store_num(r, c, row, &v, f, n, line, j);
+    return text_in_numeric(r, c, row, f, n, line, j);
+}
+
+/* Counts the fields of a record from field index j on (at p); for the "found M" of a
+   ragged-row message. Returns 1, 0 (more data needed) or -1. */
+static int count_fields(rd *r, const unsigned char *p, int64_t line, size_t j, size_t *count)
+{
+    for (;;) {
+        field f;
+        int s = scan_field(r, p, &f, line, j);
+        if (s <= 0)
+            return s;
+        line += f.nl;
+        const unsigned char *next;
+        int t = step_term(r, f.at, &next);
+        if (t == 0)
+            return 0;
+        j++;
+        if (t != T_DELIM) {
+            *count = j;
+            return 1;
+        }
+        p = next;
+    }
+}
+
+/* Parses the records in the buffer. */
+static int parse_rows(rd *r)
+{
+    unsigned char *buf = r->buf;
+    const unsigned char *end = buf + r->len;
+    const unsigned char *p = buf + r->pos;
+    const unsigned char *cls = r->cls;
+    const size_t ncols = r->ncols;
+    const int quoting = r->quoting;
+    const unsigned char quote = r->quote;
+    size_t stop = SIZE_MAX;
+    if (r->stop_at >= 0)
+        stop = r->stop_at >= r->buf_off ? (size_t)(r->stop_at - r->buf_off) : 0;
+    for (;;) {
+        if ((size_t)(p - buf) >= stop) {
+            r->stop_mismatch = (size_t)(p - buf) != stop;
+            r->pos = (size_t)(p - buf);
+            return PR_STOP;
+        }
+        if (p >= end) {
+            r->pos = (size_t)(p - buf);
+            return r->eof ? PR_EOF : PR_MORE;
+        }
+        if (r->nrows >= r->row_limit) {
+            r->pos = (size_t)(p - buf);
+            return PR_LIMIT;
+        }
+        if (ncols > 1 && (*p == '\n' || *p == '\r')) { /* blank line */
+            const unsigned char *next;
+            if (!step_term(r, p, &next)) {
+                r->pos = (size_t)(p - buf);
+                return PR_MORE;
+            }
+            p = next;
+            r->line++;
+            continue;
+        }
+        size_t row = r->nrows;
+        if (row >= r->rows_ready && make_ready(r) < 0)
+            return PR_ERR;
+        const unsigned char *rec = p;
+        int64_t nl = 0;
+        size_t j = 0;
+        r->pq_open = 0;
+        for (;;) {
+            pcol *c = &r->cols[j];
+            const unsigned char *f = p;
+            if (quoting && *p == quote) {
+                field fl;
+                int s = scan_field(r, p, &fl, r->line + nl, j);
+                if (s == 0)
+                    goto partial;
+                if (s < 0)
+                    return PR_ERR;
+                if (c->kind != K_SKIP &&
+                    store_field(r, c, row, fl.s, fl.n, 1, r->line + nl, j) < 0)
+                    return PR_ERR;
+                nl += fl.nl;
+                p = fl.at;
+            } else {
+                if ((c->kind == K_INT || c->kind == K_FLOAT || c->kind == K_SCAN) && r->fastnum &&
+                    !r->na_first[*p]) {
+                    numv v;
+                    const unsigned char *q = parse_num(p, &v);
+                    unsigned t = cls[*q];
+                    if (v.kind != N_NONE && t >= C_DELIM && t <= C_CR) {
+                        if (q == end && !r->eof)
+                            goto partial;
+                        if (store_num(r, c, row, &v, f, (size_t)(q - f), r->line + nl, j) < 0)
+                            return PR_ERR;
+                        p = q;
+                        goto term;
+                    }
+                }
+                while (!cls[*p])
+                    p++;
+                if (p == end && !r->eof)
+                    goto partial;
+                if (cls[*p] == C_NUL && p < end) {
+                    ferr(r, r->line + nl, j, "NUL byte in the data");
+                    return PR_ERR;
+                }
+                if (c->kind != K_SKIP &&
+                    store_field(r, c, row, f, (size_t)(p - f), 0, r->line + nl, j) < 0)
+                    return PR_ERR;
+            }
+        term:
+            if (p < end && cls[*p] == C_DELIM) {
+                p++;
+                if (++j == ncols) {
+                    size_t found = 0;
+                    int s = count_fields(r, p, r->line + nl, j, &found);
+                    if (s == 0)
+                        goto partial;
+                    if (s > 0)
+                        dj_err(r->err, r->errlen, "line %lld: expected %zu fields, found %zu",
+                               (long long)r->line, ncols, found);
+                    return PR_ERR;
+                }
+                continue;
+            }
+            if (p < end && cls[*p] == C_NUL) {
+                ferr(r, r->line + nl, j, "NUL byte in the data");
+                return PR_ERR;
+            }
+            break;
+        }
+        /* p: the line end, or the end of the data */
+        if ((size_t)(p - rec) > r->max_record) {
+            dj_err(r->err, r->errlen, "line %lld: record longer than max_record_bytes (%zu "
+                   "bytes)", (long long)r->line, r->max_record);
+            return PR_ERR;
+        }
+        if (p < end) {
+            if (*p == '\n')
+                p++;
+            else {
+                if (p + 1 == end && !r->eof)
+                    goto partial;
+                p++;
+                if (p < end && *p == '\n')
+                    p++;
+            }
+        }
+        if (j + 1 != ncols) {
+            dj_err(r->err, r->errlen, "line %lld: expected %zu fields, found %zu",
+                   (long long)r->line, ncols, j + 1);
+            return PR_ERR;
+        }
+        r->nrows++;
+        r->line += 1 + nl;
+        continue;
+    partial:
+        /* The record is cut by the end of the buffer: forget its row, parse it again. */
+        if (!r->scanning)
+            for (size_t k = 0; k < ncols; k++)
+                if (r->cols[k].missing)
+                    r->cols[k].missing[row] = 0;
+        r->pos = (size_t)(rec - buf);
+        return PR_MORE;
+    }
+}
+
+/* Skips blank lines, then reads the header record (or, header == 0, counts the fields of
+   the first record without consuming it). first: set the column names. */
+static int read_header(rd *r, int first)
+{
+    for (;;) {
+        if (r->pos == r->len) {
+            if (r->eof)
+                return dj_err(r->err, r->errlen, r->header ? "empty file: no header row"
+                                                           : "empty file: no records");
+            if (fill(r) < 0)
+                return -1;
+            continue;
+        }
+        unsigned char c = r->buf[r->pos];
+        if (c != '\n' && c != '\r')
+            break;
+        const unsigned char *next;
+        if (!step_term(r, r->buf + r->pos, &next)) {
+            if (fill(r) < 0)
+                return -1;
+            continue;
+        }
+        r->pos = (size_t)(next - r->buf);
+        r->line++;
+    }
+    for (;;) {
+        const unsigned char *p = r->buf + r->pos;
+        int64_t nl = 0;
+        size_t j = 0;
+        int more = 0;
+        r->pq_open = 0;
+        for (;; j++) {
+            field f;
+            int s = scan_field(r, p, &f, r->line + nl, j);
+            if (s < 0)
+                return -1;
+            if (s == 0) {
+                more = 1;
+                break;
+            }
+            if (first && r->header) {
+                if (has_high(f.s, f.n)) {
+                    size_t bad = dj_utf8_check(f.s, f.n);
+                    if (bad < f.n)
+                        return ferr(r, r->line + nl, j, "invalid UTF-8 in a column name (byte "
+                                    "0x%02x at offset %zu)", f.s[bad], bad);
+                }
+                if (j >= r->ncols) {
+                    void *q = r->cols;
+                    if (dj_grow(&q, &r->cols_cap, j + 1, sizeof(pcol)) < 0)
+                        return oom(r);
+                    r->cols = q;
+                    memset(r->cols + j, 0, sizeof(pcol));
+                    r->ncols = j + 1;
+                }
+                int quoted = f.s != p;
+                char *name;
+                if (f.n == 0 && !quoted) {
+                    name = malloc(32);
+                    if (name)
+                        snprintf(name, 32, "V%zu", j + 1);
+                } else
+                    name = strndup((const char *)f.s, f.n);
+                if (!name)
+                    return oom(r);
+                free(r->cols[j].name);
+                r->cols[j].name = name;
+            }
+            nl += f.nl;
+            const unsigned char *next;
+            int t = step_term(r, f.at, &next);
+            if (t == 0) {
+                more = 1;
+                break;
+            }
+            if (t == T_DELIM) {
+                p = next;
+                continue;
+            }
+            if ((size_t)(f.at - (r->buf + r->pos)) > r->max_record)
+                return dj_err(r->err, r->errlen, "line %lld: record longer than "
+                              "max_record_bytes (%zu bytes)", (long long)r->line, r->max_record);
+            if (first && !r->header) {
+                r->cols = calloc(j + 1, sizeof(pcol));
+                if (!r->cols)
+                    return oom(r);
+                r->ncols = j + 1;
+                for (size_t k = 0; k <= j; k++) {
+                    r->cols[k].name = malloc(32);
+                    if (!r->cols[k].name)
+                        return oom(r);
+                    snprintf(r->cols[k].name, 32, "V%zu", k + 1);
+                }
+            }
+            if (r->header) {
+                r->pos = (size_t)(next - r->buf);
+                r->line += 1 + nl;
+            }
+            return 0;
+        }
+        if (more) {
+            if (first && r->header) { /* names of an incomplete record: read them again */
+                for (size_t k = 0; k < r->ncols; k++)
+                    free(r->cols[k].name);
+                free(r->cols);
+                r->cols = NULL;
+                r->ncols = r->cols_cap = 0;
+            }
+            if (fill(r) < 0)
+                return -1;
+        }
+    }
+}
+
+/* Starts (or restarts) reading the data: first block, BOM, header. */
+static int begin_data(rd *r, int first)
+{
+    r->len = r->pos = 0;
+    r->buf_off = 0;
+    r->eof = 0;
+    r->line = 1;
+    if (fill(r) < 0)
+        return -1;
+    if (r->len >= 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0)
+        r->pos = 3;
+    return read_header(r, first);
+}
+
+static uint64_t name_hash(const char *s) { return dj_hash_bytes(s, strlen(s)); }
+
+/* Column names -> file column, for duplicates, the subset and the forced types. */
+typedef struct name_map {
+    size_t *slots; /* file column + 1; 0 empty */
+    size_t mask;
+} name_map;
+
+static int64_t map_find(const rd *r, const name_map *m, const char *name)
+{
+    for (size_t i = name_hash(name) & m->mask;; i = (i + 1) & m->mask) {
+        size_t s = m->slots[i];
+        if (!s)
+            return -1;
+        if (strcmp(r->cols[s - 1].name, name) == 0)
+            return (int64_t)(s - 1);
+    }
+}
+
+static int setup_columns(rd *r, const dojo_csv_options *o)
+{
+    name_map m;
+    size_t cap = 16;
+    while (cap < r->ncols * 2)
+        cap *= 2;
+    m.slots = calloc(cap, sizeof(size_t));
+    m.mask = cap - 1;
+    if (!m.slots)
+        return oom(r);
+    int rc = -1;
+    for (size_t j = 0; j < r->ncols; j++) {
+        int64_t k = map_find(r, &m, r->cols[j].name);
+        if (k >= 0) {
+            dj_err(r->err, r->errlen, "duplicate column name '%s' (columns %lld and %zu)",
+                   r->cols[j].name, (long long)k + 1, j + 1);
+            goto done;
+        }
+        size_t i = name_hash(r->cols[j].name) & m.mask;
+        while (m.slots[i])
+            i = (i + 1) & m.mask;
+        m.slots[i] = j + 1;
+        r->cols[j].out = -1;
+    }
+    if (o->columns && o->ncolumns > 0) {
+        r->nout = o->ncolumns;
+        r->outmap = malloc(r->nout * sizeof(size_t));
+        if (!r->outmap) {
+            oom(r);
+            goto done;
+        }
+        for (size_t i = 0; i < o->ncolumns; i++) {
+            const char *name = o->columns[i];
+            int64_t k = name ? map_find(r, &m, name) : -1;
+            if (k < 0) {
+                dj_err(r->err, r->errlen, "no column named '%s' in the data (asked for in the "
+                       "columns option)", name ? name : "(null)");
+                goto done;
+            }
+            if (r->cols[k].out >= 0) {
+                dj_err(r->err, r->errlen, "column '%s' is asked for twice in the columns option",
+                       name);
+                goto done;
+            }
+            r->cols[k].out = (int)i;
+            r->outmap[i] = (size_t)k;
+        }
+    } else {
+        r->nout = r->ncols;
+        r->outmap = malloc((r->nout ? r->nout : 1) * sizeof(size_t));
+        if (!r->outmap) {
+            oom(r);
+            goto done;
+        }
+        for (size_t j = 0; j < r->ncols; j++) {
+            r->cols[j].out = (int)j;
+            r->outmap[j] = j;
+        }
+    }
+    if (o->ntypes > 0 && (!o->type_columns || !o->types)) {
+        dj_err(r->err, r->errlen, "ntypes is %zu but type_columns or types is missing",
+               o->ntypes);
+        goto done;
+    }
+    for (size_t i = 0; i < o->ntypes; i++) {
+        const char *name = o->type_columns[i];
+        int64_t k = name ? map_find(r, &m, name) : -1;
+        if (k < 0) {
+            dj_err(r->err, r->errlen, "no column named '%s' in the data (given a type in the "
+                   "options)", name ? name : "(null)");
+            goto done;
+        }
+        int t = o->types[i];
+        if (t != DOJO_TYPE_INT && t != DOJO_TYPE_FLOAT && t != DOJO_TYPE_STRING) {
+            dj_err(r->err, r->errlen, "column '%s': unknown type %d (use DOJO_TYPE_INT, "
+                   "DOJO_TYPE_FLOAT or DOJO_TYPE_STRING)", name, t);
+            goto done;
+        }
+        r->cols[k].forced = t;
+        r->cols[k].forced_opt = 1;
+    }
+    rc = 0;
+done:
+    free(m.slots);
+    return rc;
+}
+
+static void set_kinds(rd *r)
+{
+    for (size_t j = 0; j < r->ncols; j++) {
+        pcol *c = &r->cols[j];
+        if (c->out < 0)
+            c->kind = K_SKIP;
+        else if (c->forced == DOJO_TYPE_STRING)
+            c->kind = K_STR;
+        else if (c->forced == DOJO_TYPE_FLOAT)
+            c->kind = K_FLOAT;
+        else
+            c->kind = K_INT;
+        c->seen_text = c->seen_value = 0;
+    }
+}
+
+static void reader_destroy(rd *r)
+{
+    if (!r)
+        return;
+    src_close(&r->s);
+    for (size_t j = 0; j < r->ncols; j++) {
+        if (!r->shared)
+            free(r->cols[j].name);
+        free_storage(&r->cols[j]);
+    }
+    free(r->cols);
+    if (!r->shared) {
+        free(r->outmap);
+        for (size_t i = 0; i < r->nna; i++)
+            free(r->na[i]);
+        free(r->na);
+        free(r->na_len);
+        free(r->path);
+    }
+    free(r->buf);
+    free(r->scratch);
+    free(r->numbuf);
+    free(r);
+}
+
+void dojo_csv_options_init(dojo_csv_options *opt)
+{
+    if (!opt)
+        return;
+    memset(opt, 0, sizeof *opt);
+    opt->delimiter = ',';
+    opt->quote = '"';
+    opt->header = 1;
+    opt->max_record_bytes = DEFAULT_MAX_RECORD;
+}
+
+/* Opens a reader over a file (path) or memory (data, len) and reads the header. */
+static rd *reader_open(const char *path, const void *data, size_t len,
+                       const dojo_csv_options *opt, char *err, size_t errlen)
+{
+    dojo_csv_options defaults;
+    if (!opt) {
+        dojo_csv_options_init(&defaults);
+        opt = &defaults;
+    }
+    unsigned char d = (unsigned char)opt->delimiter, q = (unsigned char)opt->quote;
+    if (d == 0 || d == '\n' || d == '\r') {
+        dj_err(err, errlen, "the delimiter cannot be NUL, CR or LF");
+        return NULL;
+    }
+    if (q == '\n' || q == '\r' || q == d) {
+        dj_err(err, errlen, "the quote character cannot be CR, LF or the delimiter");
+        return NULL;
+    }
+    rd *r = calloc(1, sizeof *r);
+    if (!r) {
+        dj_err(err, errlen, "out of memory");
+        return NULL;
+    }
+    r->s.fd = r->s.tee_fd = -1;
+    r->stop_at = -1;
+    r->err = err;
+    r->errlen = errlen;
+    r->delim = d;
+    r->quote = q;
+    r->quoting = q != 0;
+    r->header = opt->header != 0;
+    r->max_record = opt->max_record_bytes ? opt->max_record_bytes : DEFAULT_MAX_RECORD;
+    if (r->max_record > SIZE_MAX / 4)
+        r->max_record = SIZE_MAX / 4;
+    r->fastnum = !strchr("0123456789+-.eE", d);
+    r->cls[d] = C_DELIM;
+    r->cls['\n'] = C_LF;
+    r->cls['\r'] = C_CR;
+    r->cls[0] = C_NUL;
+    if (r->quoting)
+        r->qcls[q] = C_QUOTE;
+    r->qcls['\n'] = C_LF;
+    r->qcls['\r'] = C_CR;
+    r->qcls[0] = C_NUL;
+    if (opt->nna_values > 0 && opt->na_values) {
+        r->na = calloc(opt->nna_values, sizeof(char *));
+        r->na_len = calloc(opt->nna_values, sizeof(size_t));
+        if (!r->na || !r->na_len)
+            goto nomem;
+        for (size_t i = 0; i < opt->nna_values; i++) {
+            const char *s = opt->na_values[i];
+            if (!s || !*s)
+                continue;
+            r->na[r->nna] = strdup(s);
+            if (!r->na[r->nna])
+                goto nomem;
+            r->na_len[r->nna] = strlen(s);
+            r->na_first[(unsigned char)s[0]] = 1;
+            r->nna++;
+        }
+    }
+    r->cap = BLOCK;
+    r->cap_max = r->max_record + BLOCK;
+    r->buf = malloc(r->cap + PAD);
+    if (!r->buf)
+        goto nomem;
+    if (path) {
+        r->path = strdup(path);
+        if (!r->path)
+            goto nomem;
+        if (src_open_file(&r->s, r->path, 0, err, errlen) < 0)
+            goto fail;
+    } else if (src_open_mem(&r->s, data, len, err, errlen) < 0)
+        goto fail;
+    if (begin_data(r, 1) < 0 || setup_columns(r, opt) < 0)
+        goto fail;
+    set_kinds(r);
+    int inferred = 0;
+    for (size_t j = 0; j < r->ncols; j++)
+        inferred |= r->cols[j].out >= 0 && !r->cols[j].forced;
+    if (!inferred) /* every type is known: no restart can happen, a pipe needs no copy */
+        src_tee_stop(&r->s);
+    r->err = NULL;
+    r->errlen = 0;
+    return r;
+nomem:
+    dj_err(err, errlen, "out of memory");
+fail:
+    reader_destroy(r);
+    return NULL;
+}
+
+/* Pass 1 found text after numbers in some columns: read the data again with them as
+   strings. */
+static int restart(rd *r)
+{
+    for (size_t j = 0; j < r->ncols; j++) {
+        pcol *c = &r->cols[j];
+        free_storage(c);
+        if (c->out >= 0 && c->to_string)
+            c->forced = DOJO_TYPE_STRING;
+    }
+    r->scanning = 0;
+    r->pass2 = 1;
+    r->nrows = r->rows_cap = r->rows_ready = 0;
+    set_kinds(r);
+    if (src_rewind(&r->s, r->err, r->errlen) < 0)
+        return -1;
+    return begin_data(r, 0);
+}
+
+/* Hands the chunk's arrays over to a new table. */
+static dojo_table *finish_chunk(rd *r)
+{
+    dojo_table *t = dojo_table_new();
+    if (!t) {
+        oom(r);
+        return NULL;
+    }
+    size_t n = r->nrows, nv = n ? n : 1;
+    for (size_t k = 0; k < r->nout; k++) {
+        pcol *c = &r->cols[r->outmap[k]];
+        dj_col d;
+        memset(&d, 0, sizeof d);
+        d.name = strdup(c->name);
+        if (!d.name)
+            goto nomem;
+        if (c->kind == K_INT && !c->seen_value && !c->forced && !c->locked && n > 0) {
+            /* no present value: the column is float */
+            for (size_t i = 0; i < n; i++)
+                c->vals[i].d = NAN;
+            c->kind = K_FLOAT;
+        } else if (c->kind == K_INT && !c->seen_value && !c->forced && !c->locked)
+            c->kind = K_FLOAT;
+        if (c->missing && n > 0) {
+            size_t cnt = 0;
+            for (size_t i = 0; i < n; i++)
+                cnt += c->missing[i];
+            if (cnt) {
+                d.missing = n < r->rows_cap ? realloc(c->missing, n) : c->missing;
+                if (!d.missing)
+                    d.missing = c->missing;
+                d.nmissing = cnt;
+            } else
+                free(c->missing);
+        } else
+            free(c->missing);
+        c->missing = NULL;
+        if (c->kind == K_STR) {
+            d.type = DOJO_TYPE_STRING;
+            if (!c->offsets) {
+                c->offsets = calloc(1, sizeof(int64_t));
+                if (!c->offsets)
+                    goto nomem_d;
+            } else if (r->rows_cap > n) {
+                int64_t *o = realloc(c->offsets, (n + 1) * sizeof(int64_t));
+                if (o)
+                    c->offsets = o;
+            }
+            size_t total = (size_t)c->offsets[n];
+            if (!c->chars)
+                c->chars = malloc(1);
+            else if (c->chars_cap > total) {
+                char *s = realloc(c->chars, total ? total : 1);
+                if (s)
+                    c->chars = s;
+            }
+            if (!c->chars)
+                goto nomem_d;
+            d.chars = c->chars;
+            d.offsets = c->offsets;
+        } else {
+            if (!c->vals) {
+                c->vals = calloc(1, sizeof(v8));
+                if (!c->vals)
+                    goto nomem_d;
+            } else if (r->rows_cap > nv) {
+                v8 *v = realloc(c->vals, nv * sizeof(v8));
+                if (v)
+                    c->vals = v;
+            }
+            if (c->kind == K_INT) {
+                d.type = DOJO_TYPE_INT;
+                d.ints = (int64_t *)(void *)c->vals;
+            } else {
+                d.type = DOJO_TYPE_FLOAT;
+                d.floats = (double *)(void *)c->vals;
+            }
+        }
+        c->vals = NULL;
+        c->chars = NULL;
+        c->offsets = NULL;
+        c->chars_cap = 0;
+        c->seen_value = c->seen_text = 0;
+        if (dj_table_adopt(t, &d, n, 0, r->err, r->errlen) < 0)
+            goto fail;
+        continue;
+    nomem_d:
+        dj_col_clear(&d);
+    nomem:
+        oom(r);
+    fail:
+        dojo_table_free(t);
+        return NULL;
+    }
+    r->rows_cap = r->rows_ready = 0;
+    return t;
+}
+
+/* ---- splitting a big file between two threads ----------------------------------------
+ *
+ * A whole plain file of at least SPLIT_MIN bytes is parsed by two threads when two
+ * processors are online. The split point is the first line feed after the middle of the
+ * file; a worker thread parses from there to the end with its own reader, buffer and
+ * arrays, while the calling thread parses from the start and stops at the first record that
+ * starts at or after the split point. The worker's result is used only when that record
+ * starts exactly at the split point (so the split was not inside a quoted field), and when
+ * neither side failed or needed a restart; otherwise the calling thread simply goes on
+ * sequentially, which also gives every error its exact line number. The halves are merged
+ * column by column: an int half meeting a float half is promoted, an all-missing half takes
+ * the other's type, and a string half meeting numbers forces the usual restart. Arrays are
+ * concatenated with the source half released as it is copied, so memory stays near the
+ * size of the data. */
+
+#define SPLIT_MIN ((int64_t)32 << 20)
+
+/* The smallest file split: SPLIT_MIN, or $DOJO_CSV_SPLIT_MIN bytes (tests use it to split
+   small files; 0 disables splitting). */
+static int64_t split_min(void)
+{
+    const char *e = getenv("DOJO_CSV_SPLIT_MIN");
+    if (!e || !*e)
+        return SPLIT_MIN;
+    long long v = atoll(e);
+    return v > 0 ? (int64_t)v : INT64_MAX;
+}
+
+typedef struct split {
+    rd *w;
+    pthread_t th;
+    int ok;
+    int cancel;
+} split;
+
+static void *split_worker(void *arg)
+{
+    split *sp = arg;
+    rd *w = sp->w;
+    if (fill(w) < 0)
+        return NULL;
+    for (;;) {
+        if (__atomic_load_n(&sp->cancel, __ATOMIC_RELAXED))
+            return NULL;
+        int rc = parse_rows(w);
+        if (rc == PR_EOF)
+            break;
+        if (rc != PR_MORE || fill(w) < 0)
+            return NULL;
+    }
+    if (!w->scanning)
+        sp->ok = 1;
+    return NULL;
+}
+
+static void split_end(split *sp)
+{
+    __atomic_store_n(&sp->cancel, 1, __ATOMIC_RELAXED);
+    pthread_join(sp->th, NULL);
+    reader_destroy(sp->w);
+    sp->w = NULL;
+}
+
+/* Starts a worker on the second half of the file when it is worth it. Returns 1 when a
+   worker runs (r->stop_at is then set), 0 otherwise. */
+static int split_start(rd *r, split *sp)
+{
+    memset(sp, 0, sizeof *sp);
+    if (!r->whole || r->s.fd < 0 || !r->s.seekable || r->s.gz || r->scanning)
+        return 0;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    struct stat st;
+    if (ncpu < 2 || fstat(r->s.fd, &st) < 0 || st.st_size < split_min())
+        return 0;
+    int64_t here = r->buf_off + (int64_t)r->pos, mid = (int64_t)st.st_size / 2;
+    if (mid <= here)
+        return 0;
+    unsigned char *probe = malloc(BLOCK);
+    if (!probe)
+        return 0;
+    ssize_t n = pread(r->s.fd, probe, BLOCK, mid);
+    unsigned char *nl = n > 0 ? memchr(probe, '\n', (size_t)n) : NULL;
+    int64_t start = nl ? mid + (nl - probe) + 1 : -1;
+    free(probe);
+    if (start < 0 || start >= (int64_t)st.st_size)
+        return 0;
+    rd *w = calloc(1, sizeof *w);
+    if (!w)
+        return 0;
+    *w = *r; /* the configuration; everything owned is replaced below */
+    memset(&w->s, 0, sizeof w->s);
+    w->s.fd = w->s.tee_fd = -1;
+    w->shared = 1;
+    w->whole = 0;
+    w->stop_at = -1;
+    w->buf = NULL;
+    w->scratch = w->numbuf = NULL;
+    w->scratch_cap = w->numbuf_cap = 0;
+    w->len = w->pos = 0;
+    w->eof = 0;
+    w->line = 1;
+    w->buf_off = start;
+    w->nrows = w->rows_cap = w->rows_ready = 0;
+    w->row_limit = SIZE_MAX;
+    w->err = NULL;
+    w->errlen = 0;
+    w->cols = calloc(r->ncols, sizeof(pcol));
+    w->cap = BLOCK;
+    w->cap_max = r->max_record + BLOCK;
+    w->buf = malloc(w->cap + PAD);
+    if (!w->cols || !w->buf) {
+        reader_destroy(w);
+        return 0;
+    }
+    for (size_t j = 0; j < r->ncols; j++) {
+        pcol *c = &w->cols[j], *p = &r->cols[j];
+        c->name = p->name;
+        c->out = p->out;
+        c->kind = p->kind;
+        c->forced = p->forced;
+        c->forced_opt = p->forced_opt;
+    }
+    if (src_open_file(&w->s, r->path, start, NULL, 0) < 0) {
+        reader_destroy(w);
+        return 0;
+    }
+    sp->w = w;
+    if (start_thread(&sp->th, split_worker, sp) != 0) {
+        reader_destroy(w);
+        sp->w = NULL;
+        return 0;
+    }
+    r->stop_at = start;
+    r->stop_mismatch = 0;
+    return 1;
+}
+
+/* Copies bytes from `from` to dst in pieces, releasing each copied piece of `from` (its whole
+   pages) so that the two copies never coexist in memory. */
+static void copy_release(void *dst, void *from, size_t bytes)
+{
+    const size_t piece = (size_t)8 << 20;
+    size_t off = 0;
+    while (off < bytes) {
+        size_t k = bytes - off < piece ? bytes - off : piece;
+        if (bytes >= piece)
+            populate(dst, off, off + k);
+        memcpy((char *)dst + off, (char *)from + off, k);
+        uintptr_t a = ((uintptr_t)from + off + 4095) & ~(uintptr_t)4095;
+        uintptr_t e = ((uintptr_t)from + off + k) & ~(uintptr_t)4095;
+        if (bytes >= piece && e > a)
+            madvise((void *)a, e - a, MADV_DONTNEED);
+        off += k;
+    }
+}
+
+/* Gives half c of n rows the type kind t (an int half becoming float, or an all-missing
+   half becoming string). */
+static int convert_half(pcol *c, size_t n, int t)
+{
+    if (c->kind == t)
+        return 0;
+    if (c->kind == K_INT && t == K_FLOAT) {
+        if (c->vals)
+            promote(c, n);
+        c->kind = K_FLOAT;
+        return 0;
+    }
+    /* all missing (or no rows): an empty string column */
+    free(c->vals);
+    c->vals = NULL;
+    c->offsets = calloc(n + 1, sizeof(int64_t));
+    if (!c->offsets)
+        return -1;
+    c->kind = K_STR;
+    return 0;
+}
+
+/* Appends half b (n2 rows) to half a (n1 rows), both of kind kind; frees b's arrays. */
+static int concat_halves(pcol *a, size_t n1, pcol *b, size_t n2)
+{
+    size_t n = n1 + n2, nv = n ? n : 1;
+    if (a->kind == K_STR) {
+        size_t t1 = a->offsets && n1 ? (size_t)a->offsets[n1] : 0;
+        size_t t2 = b->offsets && n2 ? (size_t)b->offsets[n2] : 0;
+        char *ch = realloc(a->chars, t1 + t2 ? t1 + t2 : 1);
+        int64_t *of = realloc(a->offsets, (n + 1) * sizeof(int64_t));
+        if (!ch || !of) {
+            if (ch)
+                a->chars = ch;
+            if (of)
+                a->offsets = of;
+            return -1;
+        }
+        a->chars = ch;
+        a->offsets = of;
+        a->chars_cap = t1 + t2 ? t1 + t2 : 1;
+        if (n1 == 0)
+            of[0] = 0;
+        if (t2)
+            copy_release(ch + t1, b->chars, t2);
+        for (size_t i = 1; i <= n2; i++)
+            of[n1 + i] = (int64_t)t1 + b->offsets[i];
+    } else {
+        v8 *v = realloc(a->vals, nv * sizeof(v8));
+        if (!v)
+            return -1;
+        a->vals = v;
+        if (n2)
+            copy_release(v + n1, b->vals, n2 * sizeof(v8));
+    }
+    if (a->missing || b->missing) {
+        unsigned char *m = realloc(a->missing, nv);
+        if (!m)
+            return -1;
+        if (!a->missing)
+            memset(m, 0, n1);
+        a->missing = m;
+        if (b->missing)
+            memcpy(m + n1, b->missing, n2);
+        else
+            memset(m + n1, 0, n2);
+    }
+    a->seen_value |= b->seen_value;
+    a->seen_text |= b->seen_text;
+    free_storage(b);
+    return 0;
+}
+
+/* The calling thread stopped at the split point: joins the worker and merges its half.
+   Returns 1 when the whole file is done (merged, or a restart is due: r->scanning), 0 when
+   the parse must go on sequentially, -1 on error. */
+static int split_finish(rd *r, split *sp)
+{
+    pthread_join(sp->th, NULL);
+    rd *w = sp->w;
+    sp->w = NULL;
+    r->stop_at = -1;
+    if (!sp->ok || r->stop_mismatch || r->scanning) {
+        reader_destroy(w);
+        return 0;
+    }
+    size_t n1 = r->nrows, n2 = w->nrows;
+    int conflict = 0;
+    int *target = calloc(r->ncols ? r->ncols : 1, sizeof(int));
+    if (!target) {
+        reader_destroy(w);
+        return oom(r);
+    }
+    for (size_t j = 0; j < r->ncols; j++) {
+        pcol *a = &r->cols[j], *b = &w->cols[j];
+        if (a->out < 0)
+            continue;
+        int ea = !a->seen_value && !a->forced, eb = !b->seen_value && !b->forced;
+        int t;
+        if (ea && eb)
+            t = K_INT;
+        else if (ea) {
+            t = b->kind;
+            if (t == K_STR && a->seen_text)
+                conflict = a->to_string = 1;
+        } else if (eb) {
+            t = a->kind;
+            if (t == K_STR && b->seen_text)
+                conflict = a->to_string = 1;
+        } else if (a->kind == b->kind)
+            t = a->kind;
+        else if (a->kind != K_STR && b->kind != K_STR)
+            t = K_FLOAT;
+        else {
+            t = K_STR;
+            conflict = a->to_string = 1;
+        }
+        target[j] = t;
+    }
+    if (conflict) { /* text met numbers across the halves: read again with strings */
+        for (size_t j = 0; j < r->ncols; j++)
+            if (r->cols[j].out >= 0 && w->cols[j].kind == K_STR)
+                r->cols[j].to_string = 1;
+        free(target);
+        reader_destroy(w);
+        begin_scanning(r);
+        return 1;
+    }
+    for (size_t j = 0; j < r->ncols; j++) {
+        pcol *a = &r->cols[j], *b = &w->cols[j];
+        if (a->out < 0)
+            continue;
+        if (convert_half(a, n1, target[j]) < 0 || convert_half(b, n2, target[j]) < 0 ||
+            concat_halves(a, n1, b, n2) < 0) {
+            free(target);
+            reader_destroy(w);
+            return oom(r);
+        }
+    }
+    free(target);
+    r->nrows = r->rows_cap = r->rows_ready = n1 + n2;
+    r->line += w->line - 1;
+    r->eof = 1;
+    r->pos = r->len = 0;
+    reader_destroy(w);
+    return 1;
+}
+
+/* Reads up to max_rows rows into a table. */
+static dojo_table *read_chunk(rd *r, size_t max_rows)
+{
+    for (;;) {
+        r->nrows = 0;
+        r->rows_cap = r->rows_ready = 0;
+        r->row_limit = max_rows;
+        split sp;
+        int splitting = split_start(r, &sp), rc;
+        for (;;) {
+            rc = parse_rows(r);
+            if (rc == PR_STOP) {
+                splitting = 0;
+                int m = split_finish(r, &sp);
+                if (m < 0)
+                    return NULL;
+                if (m > 0) {
+                    rc = PR_EOF;
+                    break;
+                }
+                continue;
+            }
+            if (rc == PR_ERR || (rc == PR_MORE && fill(r) < 0)) {
+                if (splitting)
+                    split_end(&sp);
+                r->stop_at = -1;
+                return NULL;
+            }
+            if (rc != PR_MORE)
+                break;
+        }
+        if (splitting) { /* the data ended before the split point (it shrank) */
+            split_end(&sp);
+            r->stop_at = -1;
+        }
+        if (rc == PR_EOF)
+            r->at_end = 1;
+        if (!r->scanning)
+            break;
+        if (r->pass2 || r->typed) {
+            dj_err(r->err, r->errlen, "internal error: the column types changed on the second "
+                   "pass over the data");
+            return NULL;
+        }
+        r->at_end = 0;
+        if (restart(r) < 0)
+            return NULL;
+    }
+    dojo_table *t = finish_chunk(r);
+    if (!t)
+        return NULL;
+    if (!r->typed) {
+        r->typed = 1;
+        for (size_t j = 0; j < r->ncols; j++)
+            r->cols[j].locked = 1;
+        src_tee_stop(&r->s);
+    }
+    return t;
+}
+
+dojo_table *dojo_table_read_csv(const char *path, const dojo_csv_options *opt, char *err,
+                                size_t errlen)
+{
+    if (!path) {
+        dj_err(err, errlen, "no path given");
+        return NULL;
+    }
+    rd *r = reader_open(path, NULL, 0, opt, err, errlen);
+    if (!r)
+        return NULL;
+    r->err = err;
+    r->errlen = errlen;
+    r->whole = 1;
+    dojo_table *t = read_chunk(r, SIZE_MAX);
+    reader_destroy(r);
+    return t;
+}
+
+dojo_table *dojo_table_parse_csv(const void *data, size_t len, const dojo_csv_options *opt,
+                                 char *err, size_t errlen)
+{
+    if (!data && len > 0) {
+        dj_err(err, errlen, "no data given");
+        return NULL;
+    }
+    rd *r = reader_open(NULL, data, len, opt, err, errlen);
+    if (!r)
+        return NULL;
+    r->err = err;
+    r->errlen = errlen;
+    dojo_table *t = read_chunk(r, SIZE_MAX);
+    reader_destroy(r);
+    return t;
+}
+
+dojo_csv_reader *dojo_csv_reader_open(const char *path, const dojo_csv_options *opt, char *err,
+                                      size_t errlen)
+{
+    if (!path) {
+        dj_err(err, errlen, "no path given");
+        return NULL;
+    }
+    return reader_open(path, NULL, 0, opt, err, errlen);
+}
+
+int dojo_csv_reader_next(dojo_csv_reader *r, size_t max_rows, dojo_table **out, char *err,
+                         size_t errlen)
+{
+    if (out)
+        *out = NULL;
+    if (!r || !out)
+        return dj_err(err, errlen, "no reader or no output given");
+    if (r->failed)
+        return dj_err(err, errlen, "the reader stopped at an earlier error");
+    if (max_rows == 0)
+        return dj_err(err, errlen, "max_rows must be at least 1");
+    if (r->typed && r->at_end)
+        return 0;
+    r->err = err;
+    r->errlen = errlen;
+    dojo_table *t = read_chunk(r, max_rows);
+    r->err = NULL;
+    r->errlen = 0;
+    if (!t) {
+        r->failed = 1;
+        return -1;
+    }
+    if (dojo_table_nrows(t) == 0 && r->at_end && r->nchunks > 0) {
+        dojo_table_free(t);
+        return 0;
+    }
+    r->nchunks++;
+    *out = t;
+    return 1;
+}
+
+int64_t dojo_csv_reader_offset(const dojo_csv_reader *r)
+{
+    if (!r)
+        return 0;
+    if (r->s.gz)
+        return r->s.gt ? r->s.gz_off : r->s.raw_total - (int64_t)r->s.zs.avail_in;
+    return r->s.delivered - (int64_t)(r->len - r->pos);
+}
+
+void dojo_csv_reader_free(dojo_csv_reader *r) { reader_destroy(r); }
+
+/* ---- the writer --------------------------------------------------------------------- */
+
+#define WCHUNK ((size_t)1 << 20)
+
+typedef struct wr {
+    char *buf;
+    size_t len, cap;
+    int mode; /* 0 memory, 1 file, 2 gzip file */
+    dj_atomic a;
+    z_stream zs;
+    int zinit;
+    unsigned char *zout;
+    char *err;
+    size_t errlen;
+} wr;
+
+static int w_sink(wr *w, const void *data, size_t n, int finish)
+{
+    if (w->mode == 1)
+        return n ? dj_atomic_write(&w->a, data, n, w->err, w->errlen) : 0;
+    z_stream *z = &w->zs;
+    z->next_in = (Bytef *)(uintptr_t)data;
+    z->avail_in = (uInt)n;
+    for (;;) {
+        z->next_out = w->zout;
+        z->avail_out = (uInt)WCHUNK;
+        int rc = deflate(z, finish ? Z_FINISH : Z_NO_FLUSH);
+        if (rc == Z_STREAM_ERROR)
+            return dj_err(w->err, w->errlen, "gzip compression failed");
+        size_t have = WCHUNK - z->avail_out;
+        if (have && dj_atomic_write(&w->a, w->zout, have, w->err, w->errlen) < 0)
+            return -1;
+        if (finish ? rc == Z_STREAM_END : (z->avail_out != 0 && z->avail_in == 0))
+            return 0;
+    }
+}
+
+static int w_flush(wr *w)
+{
+    if (w->mode == 0 || w->len == 0)
+        return 0;
+    size_t n = w->len;
+    w->len = 0;
+    return w_sink(w, w->buf, n, 0);
+}
+
+/* Makes room for n more bytes. */
+static int w_room(wr *w, size_t n)
+{
+    if (w->len + n <= w->cap)
+        return 0;
+    if (w->mode != 0) {
+        if (w_flush(w) < 0)
+            return -1;
+        if (n <= w->cap)
+            return 0;
+    }
+    size_t ncap = w->cap ? w->cap : WCHUNK;
+    while (ncap < w->len + n) {
+        if (ncap > SIZE_MAX / 2)
+            return dj_err(w->err, w->errlen, "out of memory");
+        ncap *= 2;
+    }
+    char *b = realloc(w->buf, ncap);
+    if (!b)
+        return dj_err(w->err, w->errlen, "out of memory");
+    w->buf = b;
+    w->cap = ncap;
+    return 0;
+}
+
+static const unsigned char needs_quote_byte[256] = {[','] = 1, ['"'] = 1, ['\r'] = 1,
+                                                    ['\n'] = 1};
+
+static int w_str(wr *w, const char *s, size_t n, int first)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    int q = n == 0 || u[0] == ' ' || u[0] == '\t' || u[n - 1] == ' ' || u[n - 1] == '\t' ||
+            (first && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0);
+    size_t nq = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (needs_quote_byte[u[i]]) {
+            q = 1;
+            nq += u[i] == '"';
+        }
+    }
+    if (w_room(w, n + nq + 2) < 0)
+        return -1;
+    char *o = w->buf + w->len;
+    if (!q) {
+        memcpy(o, s, n);
+        w->len += n;
+        return 0;
+    }
+    size_t k = 0;
+    o[k++] = '"';
+    if (!nq) {
+        memcpy(o + k, s, n);
+        k += n;
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            o[k++] = s[i];
+            if (s[i] == '"')
+                o[k++] = '"';
+        }
+    }
+    o[k++] = '"';
+    w->len += k;
+    return 0;
+}
+
+static int write_table(wr *w, const dojo_table *t)
+{
+    if (t->ncols == 0)
+        return 0;
+    for (size_t j = 0; j < t->ncols; j++) {
+        if (j) {
+            if (w_room(w, 1) < 0)
+                return -1;
+            w->buf[w->len++] = ',';
+        }
+        if (w_str(w, t->cols[j].name, strlen(t->cols[j].name), j == 0) < 0)
+            return -1;
+    }
+    if (w_room(w, 1) < 0)
+        return -1;
+    w->buf[w->len++] = '\n';
+    for (size_t i = 0; i < t->nrows; i++) {
+        for (size_t j = 0; j < t->ncols; j++) {
+            const dj_col *c = &t->cols[j];
+            if (w_room(w, 40) < 0)
+                return -1;
+            if (j)
+                w->buf[w->len++] = ',';
+            if (c->missing && c->missing[i])
+                continue;
+            if (c->type == DOJO_TYPE_INT)
+                w->len += dj_fmt_int(w->buf + w->len, c->ints[i]);
+            else if (c->type == DOJO_TYPE_FLOAT)
+                w->len += dj_fmt_double(w->buf + w->len, c->floats[i]);
+            else if (w_str(w, c->chars + c->offsets[i],
+                           (size_t)(c->offsets[i + 1] - c->offsets[i]), 0) < 0)
+                return -1;
+        }
+        if (w_room(w, 1) < 0)
+            return -1;
+        w->buf[w->len++] = '\n';
+    }
+    return 0;
+}
+
+int dojo_table_write_csv(const dojo_table *t, const char *path, char *err, size_t errlen)
+{
+    if (!t || !path)
+        return dj_err(err, errlen, "no table or no path given");
+    wr w;
+    memset(&w, 0, sizeof w);
+    w.err = err;
+    w.errlen = errlen;
+    size_t pl = strlen(path);
+    w.mode = pl > 3 && strcmp(path + pl - 3, ".gz") == 0 ? 2 : 1;
+    w.cap = WCHUNK;
+    w.buf = malloc(w.cap);
+    if (!w.buf)
+        return dj_err(err, errlen, "out of memory");
+    if (w.mode == 2) {
+        w.zout = malloc(WCHUNK);
+        if (!w.zout || deflateInit2(&w.zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8,
+                                    Z_DEFAULT_STRATEGY) != Z_OK) {
+            free(w.zout);
+            free(w.buf);
+            return dj_err(err, errlen, "cannot start gzip compression");
+        }
+        w.zinit = 1;
+    }
+    int rc = -1;
+    if (dj_atomic_begin(&w.a, path, err, errlen) == 0) {
+        if (write_table(&w, t) == 0 && w_flush(&w) == 0 &&
+            (w.mode != 2 || w_sink(&w, NULL, 0, 1) == 0))
+            rc = dj_atomic_commit(&w.a, err, errlen);
+        else
+            dj_atomic_abort(&w.a);
+    }
+    if (w.zinit)
+        deflateEnd(&w.zs);
+    free(w.zout);
+    free(w.buf);
+    return rc;
+}
+
+char *dojo_table_format_csv(const dojo_table *t, size_t *len, char *err, size_t errlen)
+{
+    if (len)
+        *len = 0;
+    if (!t) {
+        dj_err(err, errlen, "no table given");
+        return NULL;
+    }
+    wr w;
+    memset(&w, 0, sizeof w);
+    w.err = err;
+    w.errlen = errlen;
+    if (write_table(&w, t) < 0 || w_room(&w, 1) < 0) {
+        free(w.buf);
+        return NULL;
+    }
+    w.buf[w.len] = '\0';
+    if (len)
+        *len = w.len;
+    return w.buf;
+}

@@ -1,0 +1,219 @@
+/*
+ * dojo.h -- the one public header of libdojo, the dojo kernel.
+ *
+ * Rules this header keeps, so that LuaJIT's ffi.cdef can read a preprocessed copy of it
+ * (lua/dojo/core_cdef.lua is generated from it by tools/gen-cdef, and a test fails when the
+ * two drift apart):
+ *   - no macros inside declarations, no varargs, no bit-fields, no inline functions;
+ *   - handles are opaque, created by a *_new / *_open / *_read function and released by the
+ *     matching *_free;
+ *   - functions return an int status (0 success, -1 failure) or a pointer (NULL on failure)
+ *     and write one clear sentence into the caller's buffer `err` of `errlen` bytes;
+ *   - no struct is returned by value.
+ *
+ * Threads: kernel objects may be used from any thread, one thread at a time per object.
+ * A dojo_runtime (the embedded Lua framework) is used by one thread at a time.
+ */
+#ifndef DOJO_H
+#define DOJO_H
+
+#ifndef DOJO_CDEF
+#include <stddef.h>
+#include <stdint.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
+#endif
+
+/* ---------------------------------------------------------------------------------------
+ * Version and what this machine allows (probed once per process, cached).
+ * ------------------------------------------------------------------------------------- */
+
+const char *dojo_version(void);            /* "0.1.0" */
+
+typedef struct dojo_probe_info {
+    int landlock_abi;        /* Landlock ABI version, 0 when unavailable */
+    int seccomp_filter;      /* 1 when seccomp filter mode is available */
+    int user_namespaces;     /* 1 when this process could create a user namespace */
+    int cgroup_mode;         /* 0 none, 1 v1 only, 2 v2 unified, 3 hybrid (v1 + v2) */
+    int is_root;             /* 1 when the effective uid is 0 */
+    int ncpu;                /* online processors */
+    char kernel[64];         /* uname release */
+    char cgroup_note[128];   /* e.g. "v2 at /sys/fs/cgroup/unified; v1 memory, pids" */
+} dojo_probe_info;
+
+/* Fills *out; never fails (what cannot be probed reads as unavailable). */
+void dojo_probe(dojo_probe_info *out);
+
+/* ---------------------------------------------------------------------------------------
+ * Files: atomic writes (temporary file in the same directory, fsync, rename, fsync dir)
+ * and durable appends. A crash leaves either the old file or the new one, never a mix.
+ * ------------------------------------------------------------------------------------- */
+
+int dojo_file_write(const char *path, const void *data, size_t len, char *err, size_t errlen);
+/* Appends len bytes with one write(2) on an O_APPEND descriptor; sync != 0 fsyncs. */
+int dojo_file_append(const char *path, const void *data, size_t len, int sync,
+                     char *err, size_t errlen);
+/* Reads a whole regular file of at most max_bytes (0: no limit). The result is
+   NUL-terminated (not counted in *len); free it with dojo_free(). */
+char *dojo_file_read(const char *path, size_t max_bytes, size_t *len, char *err, size_t errlen);
+
+/* Frees memory that a dojo_* function returned to the caller (strings, buffers). */
+void dojo_free(void *p);
+
+/* ---------------------------------------------------------------------------------------
+ * Tables: columnar, typed, with a missing-value mask; read from and written to CSV.
+ *
+ * Column types are inferred per column: integer (int64) when every present value is a
+ * canonical integer (optional sign, no leading zeros: "007" stays text), float (double) when
+ * every present value is a number ("1.5", "1e-3", "nan", "inf"), otherwise string. An empty
+ * unquoted field is missing; a quoted empty field ("") is the empty string in a string
+ * column and missing in a numeric one. A column with no present value is float.
+ * ------------------------------------------------------------------------------------- */
+
+typedef struct dojo_table dojo_table;
+typedef struct dojo_index dojo_index;
+typedef struct dojo_csv_reader dojo_csv_reader;
+
+enum dojo_type {
+    DOJO_TYPE_INT = 1,
+    DOJO_TYPE_FLOAT = 2,
+    DOJO_TYPE_STRING = 3
+};
+
+typedef struct dojo_csv_options {
+    char delimiter;                     /* ',' */
+    char quote;                         /* '"' */
+    int header;                         /* 1: the first record names the columns; 0: V1..Vn */
+    size_t max_record_bytes;            /* longest record accepted; 0: 256 MiB */
+    const char *const *columns;         /* materialise only these columns (NULL: all) */
+    size_t ncolumns;
+    const char *const *na_values;       /* field texts read as missing, besides "" */
+    size_t nna_values;
+    const char *const *type_columns;    /* force the type of these columns ... */
+    const int *types;                   /* ... to these dojo_type values */
+    size_t ntypes;
+} dojo_csv_options;
+
+/* Sets the defaults above. Always call it before filling in an options struct. */
+void dojo_csv_options_init(dojo_csv_options *opt);
+
+/* Reads a whole CSV file (plain, or gzip when the data starts with the gzip magic).
+   opt may be NULL for the defaults. Errors name the line and column of the problem. */
+dojo_table *dojo_table_read_csv(const char *path, const dojo_csv_options *opt,
+                                char *err, size_t errlen);
+/* The same from memory (data need not be NUL-terminated; gzip is detected as well). */
+dojo_table *dojo_table_parse_csv(const void *data, size_t len, const dojo_csv_options *opt,
+                                 char *err, size_t errlen);
+
+/* Streaming: reads a file in chunks of at most max_rows rows, each a table of its own, so a
+   file larger than memory can be scanned. Column types are inferred from the first chunk
+   (or forced by the options) and kept for the following chunks; a later value that does
+   not fit its column's type is an error naming its line and column. */
+dojo_csv_reader *dojo_csv_reader_open(const char *path, const dojo_csv_options *opt,
+                                      char *err, size_t errlen);
+/* 1: *out holds the next chunk (free it with dojo_table_free); 0: end of file; -1: error. */
+int dojo_csv_reader_next(dojo_csv_reader *r, size_t max_rows, dojo_table **out,
+                         char *err, size_t errlen);
+/* Bytes of the file consumed so far (compressed bytes for gzip). */
+int64_t dojo_csv_reader_offset(const dojo_csv_reader *r);
+void dojo_csv_reader_free(dojo_csv_reader *r);
+
+/* Writes the table as RFC 4180 CSV (header row, "\n" line ends; fields quoted only when
+   needed; missing values as empty fields; empty strings as ""; floats in the shortest form
+   that reads back to the same double). A path ending in ".gz" is written gzip-compressed.
+   The write is atomic (see dojo_file_write). */
+int dojo_table_write_csv(const dojo_table *t, const char *path, char *err, size_t errlen);
+/* The same into memory; *len gets the size; free the result with dojo_free(). */
+char *dojo_table_format_csv(const dojo_table *t, size_t *len, char *err, size_t errlen);
+
+size_t dojo_table_nrows(const dojo_table *t);
+size_t dojo_table_ncols(const dojo_table *t);
+const char *dojo_table_column_name(const dojo_table *t, size_t col);
+/* Column number of a name, or -1. */
+int64_t dojo_table_column_find(const dojo_table *t, const char *name);
+int dojo_table_column_type(const dojo_table *t, size_t col);
+/* The column's values: the pointer of its type, NULL for the other types. Valid until the
+   table is freed. A missing value reads as 0, NaN or "" there; the mask tells. */
+const int64_t *dojo_table_column_ints(const dojo_table *t, size_t col);
+const double *dojo_table_column_floats(const dojo_table *t, size_t col);
+/* String column: returns the character data; (*offsets)[i] .. (*offsets)[i+1] delimits row
+   i (nrows + 1 offsets). NULL for a non-string column. */
+const char *dojo_table_column_strings(const dojo_table *t, size_t col, const int64_t **offsets);
+/* Missing mask: one byte per row, 1 = missing; NULL when no value of the column is missing. */
+const unsigned char *dojo_table_column_missing(const dojo_table *t, size_t col);
+size_t dojo_table_column_nmissing(const dojo_table *t, size_t col);
+
+/* Building tables: every column must have the table's row count (the first column added
+   sets it). missing may be NULL (none missing). Strings: data + nrows + 1 offsets. */
+dojo_table *dojo_table_new(void);
+int dojo_table_add_ints(dojo_table *t, const char *name, const int64_t *values,
+                        const unsigned char *missing, size_t n, char *err, size_t errlen);
+int dojo_table_add_floats(dojo_table *t, const char *name, const double *values,
+                          const unsigned char *missing, size_t n, char *err, size_t errlen);
+int dojo_table_add_strings(dojo_table *t, const char *name, const char *data,
+                           const int64_t *offsets, const unsigned char *missing, size_t n,
+                           char *err, size_t errlen);
+/* A new table with the given rows (0-based, any order, repeats allowed) of every column. */
+dojo_table *dojo_table_take(const dojo_table *t, const int64_t *rows, size_t n,
+                            char *err, size_t errlen);
+/* A new table with the named columns, in that order. */
+dojo_table *dojo_table_select(const dojo_table *t, const char *const *names, size_t n,
+                              char *err, size_t errlen);
+void dojo_table_free(dojo_table *t);
+
+/* Hash index over an integer or string column (missing values are not indexed). The
+   index refers to the table, which must outlive it. */
+dojo_index *dojo_index_new(const dojo_table *t, size_t col, char *err, size_t errlen);
+/* Row (0-based) of the first occurrence of a key, or -1. */
+int64_t dojo_index_find_int(const dojo_index *idx, int64_t key);
+int64_t dojo_index_find_string(const dojo_index *idx, const char *key, size_t len);
+/* Distinct keys indexed. */
+size_t dojo_index_nkeys(const dojo_index *idx);
+/* Rows whose key repeats an earlier row's: returns their count, writes the first max. */
+size_t dojo_index_duplicates(const dojo_index *idx, int64_t *rows, size_t max);
+/* For each row i of column col of table other, rows[i] = the matching row of the indexed
+   table, or -1 (not found, or missing). Integer and string keys match across types by
+   their text ("42" finds 42). rows has dojo_table_nrows(other) entries. */
+int dojo_index_match(const dojo_index *idx, const dojo_table *other, size_t col, int64_t *rows,
+                     char *err, size_t errlen);
+void dojo_index_free(dojo_index *idx);
+
+/* ---------------------------------------------------------------------------------------
+ * Embedding: a Lua state hosting the dojo framework, driven by JSON strings.
+ * Strings returned by these functions are JSON documents owned by the caller:
+ * release them with dojo_free(). A runtime is used by one thread at a time.
+ * ------------------------------------------------------------------------------------- */
+
+typedef struct dojo_runtime dojo_runtime;
+typedef struct dojo_env dojo_env;
+
+/* lua_root: the folder holding dojo/init.lua. NULL: $DOJO_LUA_ROOT, else the install or
+   build location found from libdojo's own path. */
+dojo_runtime *dojo_runtime_new(const char *lua_root, char *err, size_t errlen);
+/* The framework folder the runtime loaded. */
+const char *dojo_runtime_lua_root(const dojo_runtime *rt);
+/* Runs the dojo command line (lua/dojo/cli.lua) with argv[0..argc-1] (argv[0] is the
+   program name) and returns its exit code: 0 success, 1 rejected input, 2 usage/fault. */
+int dojo_runtime_cli(dojo_runtime *rt, int argc, const char *const *argv);
+/* Calls a framework function by its dotted name (e.g. "dojo.version_info") with one JSON
+   argument (NULL: null) and returns its result as JSON, or {"error":{...}}. */
+char *dojo_runtime_call(dojo_runtime *rt, const char *function, const char *args_json);
+void dojo_runtime_free(dojo_runtime *rt);
+
+/* Environments. options_json, args_json: JSON objects (NULL: {}). On failure
+   dojo_env_make returns NULL with the reason in err; reset/step return
+   {"error":{"type":...,"message":...}} documents instead of results. */
+dojo_env *dojo_env_make(dojo_runtime *rt, const char *name, const char *options_json,
+                        char *err, size_t errlen);
+char *dojo_env_reset(dojo_env *env, const char *options_json);
+char *dojo_env_step(dojo_env *env, const char *action, const char *args_json);
+void dojo_env_close(dojo_env *env);
+
+#ifndef DOJO_CDEF
+#ifdef __cplusplus
+}
+#endif
+#endif
+
+#endif /* DOJO_H */

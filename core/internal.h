@@ -1,0 +1,50 @@
+/*
+ * internal.h -- helpers shared by the kernel's .c files; not part of the public API.
+ */
+#ifndef DOJO_INTERNAL_H
+#define DOJO_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dojo.h"
+
+#define DJ_VERSION "0.1.0"
+
+#if defined(__GNUC__)
+#define DJ_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define DJ_LIKELY(x) __builtin_expect(!!(x), 1)
+#define DJ_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define DJ_PRINTF(a, b)
+#define DJ_LIKELY(x) (x)
+#define DJ_UNLIKELY(x) (x)
+#endif
+
+/* Writes a message into the caller's error buffer (when there is one); returns -1 so that
+   callers can write `return dj_err(err, errlen, "...")`. */
+int dj_err(char *err, size_t errlen, const char *fmt, ...) DJ_PRINTF(3, 4);
+/* The same, with ": strerror(errno_value)" appended. */
+int dj_errno(char *err, size_t errlen, int errno_value, const char *fmt, ...) DJ_PRINTF(4, 5);
+
+/* Allocation that never returns NULL silently: these return NULL only on exhaustion and the
+   callers report "out of memory". dj_grow doubles *cap until it holds need elements. */
+int dj_grow(void **p, size_t *cap, size_t need, size_t elem);
+
+/* Atomic file replacement: begin opens a temporary file beside path (mode 0644),
+   commit fsyncs it, renames it over path and fsyncs the directory; abort removes it. */
+typedef struct dj_atomic {
+    int fd;
+    char *path;
+    char *tmp;
+} dj_atomic;
+int dj_atomic_begin(dj_atomic *a, const char *path, char *err, size_t errlen);
+int dj_atomic_write(dj_atomic *a, const void *data, size_t len, char *err, size_t errlen);
+int dj_atomic_commit(dj_atomic *a, char *err, size_t errlen);
+void dj_atomic_abort(dj_atomic *a);
+
+/* Writes all of len bytes (retrying short writes and EINTR). */
+int dj_write_all(int fd, const void *data, size_t len);
+
+#endif

@@ -1,0 +1,115 @@
+/*
+ * lcore.c -- the Lua 5.4 module dojo.core: libdojo's API as Lua functions.
+ *
+ * Theory of operation: this file binds the kernel's plain functions (version, probe, file
+ * I/O); ltable.c binds the object types. The same API is provided under LuaJIT by
+ * lua/dojo/core_ffi.lua over the same libdojo.so, and lua/dojo/core.lua picks the binding
+ * that fits the running interpreter. Misuse (a wrong argument type) raises an error;
+ * expected failures (a missing file) return nil and a message. This module does not link
+ * liblua: the interpreter that loads it provides the Lua API.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lcore.h"
+
+int dj_lua_fail(lua_State *L, const char *msg)
+{
+    lua_pushnil(L);
+    lua_pushstring(L, msg);
+    return 2;
+}
+
+static int l_version(lua_State *L)
+{
+    lua_pushstring(L, dojo_version());
+    return 1;
+}
+
+static const char *cgroup_mode_name(int mode)
+{
+    switch (mode) {
+    case 1: return "v1";
+    case 2: return "v2";
+    case 3: return "hybrid";
+    default: return "none";
+    }
+}
+
+static int l_probe(lua_State *L)
+{
+    dojo_probe_info p;
+    dojo_probe(&p);
+    lua_createtable(L, 0, 8);
+    lua_pushinteger(L, p.landlock_abi);
+    lua_setfield(L, -2, "landlock_abi");
+    lua_pushboolean(L, p.seccomp_filter);
+    lua_setfield(L, -2, "seccomp_filter");
+    lua_pushboolean(L, p.user_namespaces);
+    lua_setfield(L, -2, "user_namespaces");
+    lua_pushstring(L, cgroup_mode_name(p.cgroup_mode));
+    lua_setfield(L, -2, "cgroup_mode");
+    lua_pushstring(L, p.cgroup_note);
+    lua_setfield(L, -2, "cgroup_note");
+    lua_pushboolean(L, p.is_root);
+    lua_setfield(L, -2, "is_root");
+    lua_pushinteger(L, p.ncpu);
+    lua_setfield(L, -2, "ncpu");
+    lua_pushstring(L, p.kernel);
+    lua_setfield(L, -2, "kernel");
+    return 1;
+}
+
+static int l_file_write(lua_State *L)
+{
+    size_t len;
+    const char *path = luaL_checkstring(L, 1);
+    const char *data = luaL_checklstring(L, 2, &len);
+    char err[DJ_ERRLEN];
+    if (dojo_file_write(path, data, len, err, sizeof err) < 0)
+        return dj_lua_fail(L, err);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static int l_file_append(lua_State *L)
+{
+    size_t len;
+    const char *path = luaL_checkstring(L, 1);
+    const char *data = luaL_checklstring(L, 2, &len);
+    int sync = lua_toboolean(L, 3);
+    char err[DJ_ERRLEN];
+    if (dojo_file_append(path, data, len, sync, err, sizeof err) < 0)
+        return dj_lua_fail(L, err);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static int l_file_read(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    lua_Integer max = luaL_optinteger(L, 2, 0);
+    luaL_argcheck(L, max >= 0, 2, "limit must be >= 0");
+    char err[DJ_ERRLEN];
+    size_t len;
+    char *data = dojo_file_read(path, (size_t)max, &len, err, sizeof err);
+    if (!data)
+        return dj_lua_fail(L, err);
+    lua_pushlstring(L, data, len);
+    dojo_free(data);
+    return 1;
+}
+
+static const luaL_Reg functions[] = {
+    {"version", l_version},       {"probe", l_probe},         {"file_write", l_file_write},
+    {"file_append", l_file_append}, {"file_read", l_file_read}, {NULL, NULL},
+};
+
+int luaopen_dojo_core(lua_State *L)
+{
+    luaL_newlib(L, functions);
+    lua_pushliteral(L, "lua");
+    lua_setfield(L, -2, "binding");
+    dj_lua_open_table(L);
+    return 1;
+}

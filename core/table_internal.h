@@ -1,0 +1,61 @@
+/*
+ * table_internal.h -- what table.c, csv.c and index.c share; not part of the public API.
+ */
+#ifndef DOJO_TABLE_INTERNAL_H
+#define DOJO_TABLE_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "internal.h"
+
+/* One column. Exactly one of ints, floats or (chars, offsets) is set, by type. The arrays
+   always hold at least one element, so that a column of 0 rows still has non-NULL data.
+   A missing row holds 0, NaN or an empty string. missing is NULL when nmissing == 0. */
+typedef struct dj_col {
+    char *name;
+    int type;               /* DOJO_TYPE_* */
+    int64_t *ints;
+    double *floats;
+    char *chars;            /* string bytes of all rows, back to back */
+    int64_t *offsets;       /* nrows + 1 entries, offsets[0] == 0 */
+    unsigned char *missing; /* one byte per row, 1 = missing */
+    size_t nmissing;
+} dj_col;
+
+struct dojo_table {
+    size_t nrows;
+    size_t ncols;
+    size_t capcols;
+    dj_col *cols;
+};
+
+/* Frees the arrays of a column and zeroes it. */
+void dj_col_clear(dj_col *c);
+
+/* Appends column c (whose name and arrays the table takes over, on success and on failure
+   alike) of n rows. check_name != 0 refuses a name already in the table. */
+int dj_table_adopt(dojo_table *t, dj_col *c, size_t n, int check_name, char *err,
+                   size_t errlen);
+
+/* "int", "float" or "string". */
+const char *dj_type_name(int type);
+
+/* A fast, well-mixed 64-bit hash of a byte string (wyhash-style multiply-fold). */
+uint64_t dj_hash_bytes(const void *data, size_t len);
+
+/* Formats v as "%lld" would, without the NUL; returns the length (at most 20). */
+size_t dj_fmt_int(char *out, int64_t v);
+/* Formats a double for CSV: the shortest of %.15g, %.16g and %.17g that reads back to the
+   same double, with ".0" appended to an integral value so that it reads back as a float;
+   "nan", "inf", "-inf". out holds at least 32 bytes; returns the length (no NUL written). */
+size_t dj_fmt_double(char *out, double v);
+/* Parses exactly the text dj_fmt_int produces ("0", "-12", never "+1", "-0" or "012").
+   Returns 1 and sets *out, or 0. */
+int dj_parse_canonical_int(const char *s, size_t len, int64_t *out);
+
+/* Index of the first byte of s[0..n) that does not belong to valid UTF-8 (overlong forms,
+   surrogates and code points above U+10FFFF are invalid), or n when all of it is valid. */
+size_t dj_utf8_check(const unsigned char *s, size_t n);
+
+#endif

@@ -1,0 +1,182 @@
+-- dojo.cli: the command line's subcommands (the C host tools/dojo.c hands argv here).
+--
+-- Exit codes (CONTRACT.md): 0 success; 1 the input was judged and rejected; 2 usage error
+-- or internal fault. Errors are one sentence on stderr ("dojo: ..."); with --json they are
+-- also printed as {"error":{...}} on stdout.
+local M = {}
+
+local EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+
+local function out(s) io.stdout:write(s) end
+local function say_error(msg) io.stderr:write("dojo: ", msg, "\n") end
+
+-- A usage or input error carried up to main() as a value (never a stack trace).
+local Failure = {}
+Failure.__index = Failure
+local function fail(code, msg) error(setmetatable({ code = code, msg = msg }, Failure), 0) end
+
+-- Parses argv[first..] against spec = { ["--json"] = "flag", ["--seed"] = "value", ... };
+-- returns options and positional arguments. "--" ends the options.
+local function parse(cmd, argv, first, spec)
+  local opts, pos = {}, {}
+  local i = first
+  while argv[i] ~= nil do
+    local a = argv[i]
+    if a == "--" then
+      for j = i + 1, #argv do pos[#pos + 1] = argv[j] end
+      break
+    elseif a:sub(1, 2) == "--" then
+      local name, inline = a:match("^(%-%-[^=]+)=(.*)$")
+      name = name or a
+      local kind = spec[name]
+      if not kind then fail(EXIT_USAGE, string.format("%s: unknown option '%s' (see 'dojo help %s')", cmd, name, cmd)) end
+      local key = name:sub(3):gsub("%-", "_")
+      if kind == "flag" then
+        if inline then fail(EXIT_USAGE, string.format("%s: option %s takes no value", cmd, name)) end
+        opts[key] = true
+      else
+        local v = inline
+        if not v then
+          i = i + 1
+          v = argv[i]
+          if v == nil then fail(EXIT_USAGE, string.format("%s: option %s needs a value", cmd, name)) end
+        end
+        if kind == "list" then
+          opts[key] = opts[key] or {}
+          table.insert(opts[key], v)
+        else
+          opts[key] = v
+        end
+      end
+    elseif a:sub(1, 1) == "-" and #a > 1 and not tonumber(a) then
+      fail(EXIT_USAGE, string.format("%s: unknown option '%s' (see 'dojo help %s')", cmd, a, cmd))
+    else
+      pos[#pos + 1] = a
+    end
+    i = i + 1
+  end
+  return opts, pos
+end
+
+local commands, order = {}, {}
+local function command(name, def)
+  commands[name] = def
+  order[#order + 1] = name
+end
+
+local function print_json(v)
+  local json = require "dojo.json"
+  out(assert(json.encode(v, { indent = 2, nan = "null" })) .. "\n")
+end
+
+command("help", {
+  usage = "dojo help [COMMAND]",
+  summary = "list the commands, or explain one",
+  options = {},
+  run = function(opts, args)
+    local name = args[1]
+    if name then
+      local c = commands[name]
+      if not c then fail(EXIT_USAGE, string.format("unknown command '%s'; run 'dojo help' for the list", name)) end
+      out("usage: " .. c.usage .. "\n\n" .. c.summary .. "\n")
+      if c.details then out("\n" .. c.details .. "\n") end
+      return EXIT_OK
+    end
+    out("usage: dojo COMMAND [OPTIONS] [ARGS]\n\ncommands:\n")
+    for _, n in ipairs(order) do out(string.format("  %-10s %s\n", n, commands[n].summary)) end
+    out("\nRun 'dojo help COMMAND' for a command's options. Exit codes: 0 success, " ..
+        "1 input rejected, 2 usage error or internal fault.\n")
+    return EXIT_OK
+  end,
+})
+
+command("version", {
+  usage = "dojo version [--json]",
+  summary = "print the version, the Lua runtime and what this machine's kernel allows",
+  options = { ["--json"] = "flag" },
+  run = function(opts, args)
+    if #args > 0 then fail(EXIT_USAGE, "version: takes no arguments") end
+    local info = require("dojo").version_info()
+    if opts.json then print_json(info) return EXIT_OK end
+    local function yn(b) return b and "yes" or "no" end
+    out(string.format("dojo %s\n", info.version))
+    out(string.format("lua: %s (%s binding)\n", info.lua, info.binding))
+    out(string.format("kernel: Linux %s, %d cpus%s\n", info.kernel, info.ncpu, info.is_root and ", running as root" or ""))
+    out(string.format("landlock: %s\n", info.landlock_abi > 0 and ("ABI " .. info.landlock_abi) or "unavailable"))
+    out(string.format("seccomp: %s\n", info.seccomp_filter and "filter mode available" or "unavailable"))
+    out(string.format("user namespaces: %s\n", yn(info.user_namespaces)))
+    out(string.format("cgroups: %s (%s)\n", info.cgroup_mode, info.cgroup_note))
+    return EXIT_OK
+  end,
+})
+
+command("inspect", {
+  usage = "dojo inspect FILE.csv[.gz] [--delimiter C] [--json]",
+  summary = "read a CSV file (plain or gzip) and describe its columns",
+  details = "Prints the row count and each column's name, inferred type (int, float, string)\n" ..
+            "and number of missing values. A malformed file is rejected with the line and\n" ..
+            "column of the problem (exit 1).",
+  options = { ["--json"] = "flag", ["--delimiter"] = "value" },
+  run = function(opts, args)
+    if #args ~= 1 then fail(EXIT_USAGE, "inspect: needs exactly one FILE") end
+    local ropts = {}
+    if opts.delimiter then
+      if #opts.delimiter ~= 1 then fail(EXIT_USAGE, "inspect: --delimiter must be one character") end
+      ropts.delimiter = opts.delimiter
+    end
+    local t, err = require("dojo.table").read(args[1], ropts)
+    if not t then fail(EXIT_REJECTED, err) end
+    local cols = {}
+    for i, name in ipairs(t:names()) do
+      local c = t:column(i)
+      cols[i] = { name = name, type = c.type, missing = c.nmissing }
+    end
+    if opts.json then
+      print_json({ path = args[1], nrows = t.nrows, ncols = t.ncols, columns = cols })
+    else
+      out(string.format("%s: %d rows x %d columns\n", args[1], t.nrows, t.ncols))
+      for _, c in ipairs(cols) do
+        out(string.format("  %-24s %-6s %d missing\n", c.name, c.type, c.missing))
+      end
+    end
+    t:close()
+    return EXIT_OK
+  end,
+})
+
+-- main(argv) -> exit code. argv[0] is the program name, argv[1] the subcommand.
+function M.main(argv)
+  argv = argv or {}
+  local json_wanted = false
+  for _, a in ipairs(argv) do if a == "--json" then json_wanted = true end end
+  local ok, code = xpcall(function()
+    local name = argv[1]
+    if name == nil then
+      io.stderr:write("usage: dojo COMMAND [OPTIONS] [ARGS]; run 'dojo help' for the commands\n")
+      return EXIT_USAGE
+    end
+    if name == "--help" or name == "-h" then name = "help" end
+    if name == "--version" then name = "version" end
+    local c = commands[name]
+    if not c then fail(EXIT_USAGE, string.format("unknown command '%s'; run 'dojo help' for the list", name)) end
+    local spec = { ["--help"] = "flag" }
+    for k, v in pairs(c.options) do spec[k] = v end
+    local opts, args = parse(name, argv, 2, spec)
+    if opts.help then return commands.help.run({}, { name }) end
+    return c.run(opts, args)
+  end, function(e)
+    if getmetatable(e) == Failure then return e end
+    return setmetatable({ code = EXIT_USAGE, msg = "internal error: " .. tostring(e),
+                          trace = os.getenv("DOJO_DEBUG") and debug.traceback(tostring(e), 2) }, Failure)
+  end)
+  if ok then return code or EXIT_OK end
+  say_error(code.msg)
+  if code.trace then io.stderr:write(code.trace, "\n") end
+  if json_wanted then
+    print_json({ status = "FAILED", error = { type = code.code == EXIT_REJECTED and "Rejected" or "UsageError",
+                                              message = code.msg } })
+  end
+  return code.code
+end
+
+return M

@@ -1,0 +1,633 @@
+-- dojo.core_ffi: the kernel binding for LuaJIT, through the FFI over libdojo.so.
+--
+-- It offers exactly the API of the Lua 5.4 C module (core/lua/*.c): the same functions,
+-- the same object methods, the same error messages, so that lua/dojo/* and the specs run
+-- unchanged on both interpreters. The declarations come from core_cdef.lua, which
+-- tools/gen-cdef generates from core/dojo.h (a test fails when they drift apart).
+--
+-- libdojo.so is looked for in $DOJO_LIB, then along package.cpath ("build/lib/?.so" finds
+-- build/lib/libdojo.so), then relative to this file (build tree and installed tree), then
+-- by the system's library search.
+local ffi = require "ffi"
+
+-- C declarations and metatypes are global to the Lua state and can be made only once, so
+-- the module is a per-state singleton kept in the registry: a second load (a test runner
+-- that clears package.loaded, say) gets the same module back.
+local REGISTRY_KEY = "dojo.core_ffi"
+local registry = debug.getregistry()
+if registry[REGISTRY_KEY] then return registry[REGISTRY_KEY] end
+
+ffi.cdef(require "dojo.core_cdef")
+ffi.cdef [[
+typedef struct dojo_ffi_column {
+    const int64_t *_ints;
+    const double *_floats;
+    const char *_sdata;
+    const int64_t *_offs;
+    const unsigned char *_miss;
+    int64_t _n;
+    int32_t _type;
+    int32_t _col;
+} dojo_ffi_column;
+]]
+
+local function here()
+  local src = debug.getinfo(1, "S").source
+  return (src:sub(1, 1) == "@") and src:sub(2):match("^(.*)/[^/]*$") or "."
+end
+
+local function load_library()
+  local tried = {}
+  local function try(path)
+    if not path then return nil end
+    tried[#tried + 1] = path
+    local f = io.open(path, "rb")
+    if not f then return nil end
+    f:close()
+    local ok, lib = pcall(ffi.load, path)
+    if ok then return lib end
+    tried[#tried] = path .. " (" .. tostring(lib) .. ")"
+    return nil
+  end
+  local env = os.getenv("DOJO_LIB")
+  if env and env ~= "" then
+    local lib = try(env)
+    if lib then return lib end
+    error("DOJO_LIB=" .. env .. " is not a loadable libdojo.so", 0)
+  end
+  local lib = try(package.searchpath and package.searchpath("libdojo", package.cpath))
+  if lib then return lib end
+  local dir = here()
+  for _, rel in ipairs { "/../../build/lib/libdojo.so", "/../../../../lib/libdojo.so",
+                         "/../../../lib/libdojo.so" } do
+    lib = try(dir .. rel)
+    if lib then return lib end
+  end
+  local ok, sys = pcall(ffi.load, "dojo")
+  if ok then return sys end
+  error("cannot find libdojo.so (tried " .. table.concat(tried, ", ") ..
+        " and the system library path); build it with tools/setup or set DOJO_LIB", 0)
+end
+
+local C = load_library()
+local M = { binding = "ffi" }
+
+local ERRLEN = 512
+local errbuf = ffi.new("char[?]", ERRLEN)
+local function errmsg() return ffi.string(errbuf) end
+local function fail() return nil, errmsg() end
+
+local TYPE_NAMES = { [C.DOJO_TYPE_INT] = "int", [C.DOJO_TYPE_FLOAT] = "float",
+                     [C.DOJO_TYPE_STRING] = "string" }
+local TYPE_OF = { int = C.DOJO_TYPE_INT, integer = C.DOJO_TYPE_INT, float = C.DOJO_TYPE_FLOAT,
+                  number = C.DOJO_TYPE_FLOAT, string = C.DOJO_TYPE_STRING }
+
+function M.version() return ffi.string(C.dojo_version()) end
+
+local CGROUP_MODES = { [0] = "none", "v1", "v2", "hybrid" }
+function M.probe()
+  local p = ffi.new("dojo_probe_info")
+  C.dojo_probe(p)
+  return {
+    landlock_abi = p.landlock_abi,
+    seccomp_filter = p.seccomp_filter ~= 0,
+    user_namespaces = p.user_namespaces ~= 0,
+    cgroup_mode = CGROUP_MODES[p.cgroup_mode] or "none",
+    cgroup_note = ffi.string(p.cgroup_note),
+    is_root = p.is_root ~= 0,
+    ncpu = p.ncpu,
+    kernel = ffi.string(p.kernel),
+  }
+end
+
+local function checkstring(v, n, fname)
+  if type(v) == "number" then return tostring(v) end
+  if type(v) ~= "string" then
+    error(string.format("bad argument #%d to '%s' (string expected, got %s)", n, fname,
+                        v == nil and "no value" or type(v)), 3)
+  end
+  return v
+end
+
+function M.file_write(path, data)
+  path, data = checkstring(path, 1, "file_write"), checkstring(data, 2, "file_write")
+  if C.dojo_file_write(path, data, #data, errbuf, ERRLEN) < 0 then return fail() end
+  return true
+end
+
+function M.file_append(path, data, sync)
+  path, data = checkstring(path, 1, "file_append"), checkstring(data, 2, "file_append")
+  if C.dojo_file_append(path, data, #data, sync and 1 or 0, errbuf, ERRLEN) < 0 then
+    return fail()
+  end
+  return true
+end
+
+function M.file_read(path, max)
+  path = checkstring(path, 1, "file_read")
+  max = max or 0
+  if type(max) ~= "number" or max < 0 then error("bad argument #2 to 'file_read' (limit must be >= 0)", 2) end
+  local len = ffi.new("size_t[1]")
+  local p = C.dojo_file_read(path, max, len, errbuf, ERRLEN)
+  if p == nil then return fail() end
+  local s = ffi.string(p, len[0])
+  C.dojo_free(p)
+  return s
+end
+
+---------------------------------------------------------------------------------------------
+-- CSV options: the same keys, checks and messages as check_csv_options() in ltable.c.
+
+local function string_array(v, what)
+  if type(v) ~= "table" then error("bad argument (table expected for option " .. what .. ")", 4) end
+  local n = #v
+  local arr = ffi.new("const char *[?]", n > 0 and n or 1)
+  for i = 1, n do
+    if type(v[i]) ~= "string" then
+      error(string.format("option %s: entry %d is not a string", what, i), 4)
+    end
+    arr[i - 1] = v[i]
+  end
+  return arr, n
+end
+
+-- Returns the options cdata and an anchor table that keeps its strings alive.
+local function csv_options(opts)
+  local o = ffi.new("dojo_csv_options")
+  C.dojo_csv_options_init(o)
+  local keep = {}
+  if opts == nil then return o, keep end
+  if type(opts) ~= "table" then error("bad argument #2 (table expected, got " .. type(opts) .. ")", 3) end
+  for key, v in pairs(opts) do
+    if type(key) ~= "string" then error("CSV options must have string keys", 3) end
+    if key == "delimiter" or key == "quote" then
+      if type(v) ~= "string" or #v ~= 1 then
+        error("option " .. key .. " must be a one-character string", 3)
+      end
+      o[key] = v:byte()
+    elseif key == "header" then
+      o.header = (v and v ~= false) and 1 or 0
+    elseif key == "max_record_bytes" then
+      if type(v) ~= "number" or v <= 0 or v ~= math.floor(v) then
+        error("option max_record_bytes must be a positive integer", 3)
+      end
+      o.max_record_bytes = v
+    elseif key == "columns" then
+      local arr, n = string_array(v, key)
+      keep[#keep + 1] = arr; keep[#keep + 1] = v
+      o.columns, o.ncolumns = arr, n
+    elseif key == "na_values" then
+      local arr, n = string_array(v, key)
+      keep[#keep + 1] = arr; keep[#keep + 1] = v
+      o.na_values, o.nna_values = arr, n
+    elseif key == "types" then
+      if type(v) ~= "table" then error("bad argument (table expected for option types)", 3) end
+      local names, tys = {}, {}
+      for name, ty in pairs(v) do
+        if type(name) ~= "string" or type(ty) ~= "string" then
+          error('option types maps column names to "int", "float" or "string"', 3)
+        end
+        if not TYPE_OF[ty] then
+          error(string.format("option types: unknown type '%s' for column '%s' (int, float or string)",
+                              ty, name), 3)
+        end
+        names[#names + 1], tys[#tys + 1] = name, TYPE_OF[ty]
+      end
+      local n = #names
+      local carr = ffi.new("const char *[?]", n > 0 and n or 1)
+      local tarr = ffi.new("int[?]", n > 0 and n or 1)
+      for i = 1, n do carr[i - 1], tarr[i - 1] = names[i], tys[i] end
+      keep[#keep + 1] = carr; keep[#keep + 1] = tarr; keep[#keep + 1] = names
+      o.type_columns, o.types, o.ntypes = carr, tarr, n
+    else
+      error("unknown CSV option '" .. key .. "' (delimiter, quote, header, max_record_bytes, " ..
+            "columns, na_values, types)", 3)
+    end
+  end
+  return o, keep
+end
+
+---------------------------------------------------------------------------------------------
+-- Tables, columns, indexes.
+
+local Table, Index, Reader = {}, {}, {}
+local anchors = setmetatable({}, { __mode = "k" }) -- column cdata -> its table object
+
+local function wrap_table(h)
+  return setmetatable({ _h = ffi.gc(h, C.dojo_table_free) }, Table)
+end
+
+local function check_table(t)
+  if getmetatable(t) ~= Table then error("bad argument #1 (dojo.table expected)", 3) end
+  if not t._h then error("table is closed", 3) end
+  return t._h
+end
+
+Table.__index = function(t, k)
+  if k == "nrows" then return tonumber(C.dojo_table_nrows(check_table(t))) end
+  if k == "ncols" then return tonumber(C.dojo_table_ncols(check_table(t))) end
+  return Table[k]
+end
+Table.__name = "dojo.table"
+Table.__tostring = function(t)
+  if not t._h then return "dojo.table (closed)" end
+  return string.format("dojo.table (%d rows x %d columns)", tonumber(C.dojo_table_nrows(t._h)),
+                       tonumber(C.dojo_table_ncols(t._h)))
+end
+
+function Table.close(t)
+  if getmetatable(t) ~= Table then error("bad argument #1 (dojo.table expected)", 2) end
+  if t._h then
+    C.dojo_table_free(ffi.gc(t._h, nil))
+    t._h = nil
+  end
+end
+Table.__gc = Table.close
+Table.__close = Table.close
+
+function Table.names(t)
+  local h = check_table(t)
+  local out = {}
+  for i = 0, tonumber(C.dojo_table_ncols(h)) - 1 do
+    out[i + 1] = ffi.string(C.dojo_table_column_name(h, i))
+  end
+  return out
+end
+
+function Table.has(t, name)
+  return C.dojo_table_column_find(check_table(t), checkstring(name, 2, "has")) >= 0
+end
+
+local function colno(h, c)
+  if type(c) == "number" then
+    if c ~= math.floor(c) or c < 1 or c > tonumber(C.dojo_table_ncols(h)) then
+      error("bad argument #2 to 'column' (column number out of range)", 3)
+    end
+    return c - 1
+  end
+  c = checkstring(c, 2, "column")
+  local i = C.dojo_table_column_find(h, c)
+  if i < 0 then error("no column named '" .. c .. "'", 3) end
+  return tonumber(i)
+end
+
+local Column = {}
+local column_ct
+
+function Table.column(t, c)
+  local h = check_table(t)
+  local i = colno(h, c)
+  local col = column_ct()
+  col._type = C.dojo_table_column_type(h, i)
+  col._col = i
+  col._n = C.dojo_table_nrows(h)
+  col._ints = C.dojo_table_column_ints(h, i)
+  col._floats = C.dojo_table_column_floats(h, i)
+  local offs = ffi.new("const int64_t *[1]")
+  col._sdata = C.dojo_table_column_strings(h, i, offs)
+  col._offs = offs[0]
+  col._miss = C.dojo_table_column_missing(h, i)
+  anchors[col] = t
+  return col
+end
+
+local function owner(col)
+  local t = anchors[col]
+  if not t or not t._h then error("table is closed", 3) end
+  return t
+end
+
+local function cell(col, i)
+  local miss = col._miss
+  if miss ~= nil and miss[i] ~= 0 then return nil end
+  local ty = col._type
+  if ty == C.DOJO_TYPE_INT then return tonumber(col._ints[i]) end
+  if ty == C.DOJO_TYPE_FLOAT then return col._floats[i] end
+  local a = col._offs[i]
+  return ffi.string(col._sdata + a, col._offs[i + 1] - a)
+end
+
+local function check_row(col, i, fname)
+  if type(i) ~= "number" or i ~= math.floor(i) then
+    error("bad argument #2 to '" .. fname .. "' (number has no integer representation)", 3)
+  end
+  if i < 1 or i > tonumber(col._n) then error("bad argument #2 to '" .. fname .. "' (row out of range)", 3) end
+  return i - 1
+end
+
+function Column.get(col, i)
+  owner(col)
+  return cell(col, check_row(col, i, "get"))
+end
+
+function Column.is_missing(col, i)
+  owner(col)
+  local r = check_row(col, i, "is_missing")
+  return col._miss ~= nil and col._miss[r] ~= 0
+end
+
+function Column.totable(col)
+  owner(col)
+  local out, n = {}, tonumber(col._n)
+  for i = 0, n - 1 do out[i + 1] = cell(col, i) end
+  return out, n
+end
+
+function Column.len(col) owner(col) return tonumber(col._n) end
+
+column_ct = ffi.metatype("dojo_ffi_column", {
+  __index = function(col, k)
+    local t = owner(col)
+    if type(k) == "number" then
+      if k >= 1 and k <= tonumber(col._n) and k == math.floor(k) then return cell(col, k - 1) end
+      return nil
+    end
+    if k == "n" then return tonumber(col._n) end
+    if k == "name" then return ffi.string(C.dojo_table_column_name(t._h, col._col)) end
+    if k == "type" then return TYPE_NAMES[col._type] end
+    if k == "nmissing" then return tonumber(C.dojo_table_column_nmissing(t._h, col._col)) end
+    return Column[k]
+  end,
+  __len = function(col) owner(col) return tonumber(col._n) end,
+  __tostring = function(col)
+    local t = anchors[col]
+    if not t or not t._h then return "dojo.column (table closed)" end
+    return string.format("dojo.column '%s' (%s, %d rows)", ffi.string(C.dojo_table_column_name(t._h, col._col)),
+                         TYPE_NAMES[col._type], tonumber(col._n))
+  end,
+})
+
+function Table.index(t, c)
+  local h = check_table(t)
+  local i = colno(h, c)
+  local idx = C.dojo_index_new(h, i, errbuf, ERRLEN)
+  if idx == nil then return fail() end
+  return setmetatable({ _h = ffi.gc(idx, C.dojo_index_free), _t = t }, Index)
+end
+
+function Table.write(t, path)
+  local h = check_table(t)
+  if C.dojo_table_write_csv(h, checkstring(path, 2, "write"), errbuf, ERRLEN) < 0 then return fail() end
+  return true
+end
+
+function Table.format(t)
+  local h = check_table(t)
+  local len = ffi.new("size_t[1]")
+  local p = C.dojo_table_format_csv(h, len, errbuf, ERRLEN)
+  if p == nil then return fail() end
+  local s = ffi.string(p, len[0])
+  C.dojo_free(p)
+  return s
+end
+
+function Table.take(t, rows)
+  local h = check_table(t)
+  if type(rows) ~= "table" then error("bad argument #2 to 'take' (table expected)", 2) end
+  local n, nrows = #rows, tonumber(C.dojo_table_nrows(h))
+  local arr = ffi.new("int64_t[?]", n > 0 and n or 1)
+  for i = 1, n do
+    local r = rows[i]
+    if type(r) ~= "number" or r ~= math.floor(r) or r < 1 or r > nrows then
+      error(string.format("take: entry %d is not a row number in 1..%d", i, nrows), 2)
+    end
+    arr[i - 1] = r - 1
+  end
+  local out = C.dojo_table_take(h, arr, n, errbuf, ERRLEN)
+  if out == nil then return fail() end
+  return wrap_table(out)
+end
+
+function Table.select(t, names)
+  local h = check_table(t)
+  local arr, n = string_array(names, "select")
+  local out = C.dojo_table_select(h, arr, n, errbuf, ERRLEN)
+  if out == nil then return fail() end
+  return wrap_table(out)
+end
+
+local function check_index(idx)
+  if getmetatable(idx) ~= Index then error("bad argument #1 (dojo.index expected)", 3) end
+  if not idx._h then error("index is closed", 3) end
+  if not idx._t._h then error("table is closed", 3) end
+  return idx._h
+end
+
+Index.__index = function(idx, k)
+  if k == "nkeys" then return tonumber(C.dojo_index_nkeys(check_index(idx))) end
+  return Index[k]
+end
+Index.__name = "dojo.index"
+
+function Index.close(idx)
+  if idx._h then
+    C.dojo_index_free(ffi.gc(idx._h, nil))
+    idx._h = nil
+  end
+end
+Index.__gc = Index.close
+Index.__close = Index.close
+
+function Index.find(idx, key)
+  local h = check_index(idx)
+  local row
+  if type(key) == "number" and key == math.floor(key) and math.abs(key) < 2^63 then
+    row = C.dojo_index_find_int(h, key)
+  else
+    key = checkstring(key, 2, "find")
+    row = C.dojo_index_find_string(h, key, #key)
+  end
+  if row < 0 then return nil end
+  return tonumber(row) + 1
+end
+
+function Index.duplicates(idx, max)
+  local h = check_index(idx)
+  max = max or 10
+  if type(max) ~= "number" or max < 0 or max > 1000000 then
+    error("bad argument #2 to 'duplicates' (limit must be in 0..1000000)", 2)
+  end
+  local rows = ffi.new("int64_t[?]", max > 0 and max or 1)
+  local count = tonumber(C.dojo_index_duplicates(h, rows, max))
+  local out = {}
+  for i = 0, math.min(count, max) - 1 do out[i + 1] = tonumber(rows[i]) + 1 end
+  return count, out
+end
+
+function Index.match(idx, col)
+  local h = check_index(idx)
+  if not ffi.istype(column_ct, col) then error("bad argument #2 to 'match' (dojo.column expected)", 2) end
+  local t = owner(col)
+  local n = tonumber(col._n)
+  local rows = ffi.new("int64_t[?]", n > 0 and n or 1)
+  if C.dojo_index_match(h, t._h, col._col, rows, errbuf, ERRLEN) < 0 then return fail() end
+  local out, unmatched = {}, 0
+  for i = 0, n - 1 do
+    local r = rows[i]
+    if r < 0 then
+      unmatched = unmatched + 1
+      out[i + 1] = false
+    else
+      out[i + 1] = tonumber(r) + 1
+    end
+  end
+  return out, unmatched
+end
+
+---------------------------------------------------------------------------------------------
+-- Module functions.
+
+-- table_read(path [, opts]) and table_parse(text [, opts]): one function, two sources.
+local function read_table(fname, src, opts)
+  src = checkstring(src, 1, fname)
+  local o, keep = csv_options(opts)
+  local h
+  if fname == "table_parse" then
+    h = C.dojo_table_parse_csv(src, #src, o, errbuf, ERRLEN)
+  else
+    h = C.dojo_table_read_csv(src, o, errbuf, ERRLEN)
+  end
+  keep = nil
+  if h == nil then return fail() end
+  return wrap_table(h)
+end
+
+function M.table_read(path, opts) return read_table("table_read", path, opts) end
+function M.table_parse(text, opts) return read_table("table_parse", text, opts) end
+
+local function is_integral(x) return x == math.floor(x) and math.abs(x) < 2^53 end
+
+-- core.table_new(spec): spec = { {name=, values=, type=?, n=?}, ... }; same rules as C.
+function M.table_new(spec)
+  if type(spec) ~= "table" then error("bad argument #1 to 'table_new' (table expected)", 2) end
+  local t = wrap_table(C.dojo_table_new())
+  for c = 1, #spec do
+    local s = spec[c]
+    if type(s) ~= "table" then error(string.format("column %d: expected a table {name=..., values=...}", c), 2) end
+    local name = s.name
+    if type(name) ~= "string" then error(string.format("column %d: name must be a string", c), 2) end
+    local vals = s.values
+    if type(vals) ~= "table" then error("column '" .. name .. "': values must be a table", 2) end
+    local n = s.n or #vals
+    local ty
+    if s.type ~= nil then
+      ty = TYPE_OF[s.type]
+      if not ty then error("column '" .. name .. "': type must be \"int\", \"float\" or \"string\"", 2) end
+    else
+      local seen_num, seen_str, all_int = false, false, true
+      for i = 1, n do
+        local v = vals[i]
+        local tv = type(v)
+        if tv == "number" then
+          seen_num = true
+          if not is_integral(v) then all_int = false end
+        elseif tv == "string" then
+          seen_str = true
+        elseif v ~= nil then
+          error(string.format("column '%s', row %d: %s is not a number or a string", name, i, tv), 2)
+        end
+      end
+      if seen_num and seen_str then
+        error("column '" .. name .. "' mixes numbers and strings; give it a type", 2)
+      end
+      ty = seen_str and C.DOJO_TYPE_STRING or ((seen_num and all_int) and C.DOJO_TYPE_INT or C.DOJO_TYPE_FLOAT)
+    end
+    local miss = ffi.new("unsigned char[?]", n > 0 and n or 1)
+    local rc
+    if ty == C.DOJO_TYPE_STRING then
+      local offs = ffi.new("int64_t[?]", n + 1)
+      local parts, pos = {}, 0
+      for i = 1, n do
+        local v = vals[i]
+        if v == nil then
+          miss[i - 1] = 1
+        else
+          if type(v) ~= "string" and type(v) ~= "number" then
+            error(string.format("column '%s', row %d: expected a string", name, i), 2)
+          end
+          v = tostring(v)
+          parts[#parts + 1] = v
+          pos = pos + #v
+        end
+        offs[i] = pos
+      end
+      rc = C.dojo_table_add_strings(t._h, name, table.concat(parts), offs, miss, n, errbuf, ERRLEN)
+    elseif ty == C.DOJO_TYPE_INT then
+      local arr = ffi.new("int64_t[?]", n > 0 and n or 1)
+      for i = 1, n do
+        local v = vals[i]
+        if v == nil then
+          miss[i - 1] = 1
+        else
+          if type(v) ~= "number" and type(v) ~= "string" then
+            error(string.format("column '%s', row %d: not an integer", name, i), 2)
+          end
+          local x = tonumber(v)
+          if not x or x ~= math.floor(x) then
+            error(string.format("column '%s', row %d: not an integer", name, i), 2)
+          end
+          arr[i - 1] = x
+        end
+      end
+      rc = C.dojo_table_add_ints(t._h, name, arr, miss, n, errbuf, ERRLEN)
+    else
+      local arr = ffi.new("double[?]", n > 0 and n or 1)
+      for i = 1, n do
+        local v = vals[i]
+        if v == nil then
+          miss[i - 1] = 1
+        else
+          local x = (type(v) == "number" or type(v) == "string") and tonumber(v) or nil
+          if not x then error(string.format("column '%s', row %d: not a number", name, i), 2) end
+          arr[i - 1] = x
+        end
+      end
+      rc = C.dojo_table_add_floats(t._h, name, arr, miss, n, errbuf, ERRLEN)
+    end
+    if rc < 0 then error(errmsg(), 2) end
+  end
+  return t
+end
+
+Reader.__index = Reader
+Reader.__name = "dojo.csv_reader"
+
+function M.csv_open(path, opts)
+  path = checkstring(path, 1, "csv_open")
+  local o, keep = csv_options(opts)
+  local r = C.dojo_csv_reader_open(path, o, errbuf, ERRLEN)
+  keep = nil
+  if r == nil then return fail() end
+  return setmetatable({ _h = ffi.gc(r, C.dojo_csv_reader_free) }, Reader)
+end
+
+local function check_reader(r)
+  if getmetatable(r) ~= Reader then error("bad argument #1 (dojo.csv_reader expected)", 3) end
+  if not r._h then error("reader is closed", 3) end
+  return r._h
+end
+
+function Reader.next(r, max)
+  local h = check_reader(r)
+  max = max or 65536
+  if type(max) ~= "number" or max < 1 then error("bad argument #2 to 'next' (max_rows must be >= 1)", 2) end
+  local out = ffi.new("dojo_table *[1]")
+  local rc = C.dojo_csv_reader_next(h, max, out, errbuf, ERRLEN)
+  if rc < 0 then return fail() end
+  if rc == 0 then return false end
+  return wrap_table(out[0])
+end
+
+function Reader.offset(r) return tonumber(C.dojo_csv_reader_offset(check_reader(r))) end
+
+function Reader.close(r)
+  if r._h then
+    C.dojo_csv_reader_free(ffi.gc(r._h, nil))
+    r._h = nil
+  end
+end
+Reader.__gc = Reader.close
+Reader.__close = Reader.close
+
+registry[REGISTRY_KEY] = M
+return M

@@ -1,0 +1,42 @@
+-- dojo: a Gym-style environment in which LLM agents do machine-learning engineering.
+--
+--   package.path  = "lua/?.lua;lua/?/init.lua;" .. package.path
+--   package.cpath = "build/lib/?.so;" .. package.cpath   -- Lua 5.4 (LuaJIT finds libdojo too)
+--   local dojo = require "dojo"
+--
+-- The same API on Lua 5.4 (C module) and LuaJIT (FFI); dojo.core.binding says which.
+local core = require "dojo.core"
+
+local dojo = {
+  core = core,
+  table = require "dojo.table",
+  json = require "dojo.json",
+}
+
+dojo.VERSION = core.version()
+
+-- What runs here: versions, the binding and what the kernel detected on this machine.
+function dojo.version_info()
+  local p = core.probe()
+  return {
+    version = dojo.VERSION,
+    lua = jit and jit.version or _VERSION,
+    binding = core.binding,
+    landlock_abi = p.landlock_abi,
+    seccomp_filter = p.seccomp_filter,
+    user_namespaces = p.user_namespaces,
+    cgroup_mode = p.cgroup_mode,
+    cgroup_note = p.cgroup_note,
+    is_root = p.is_root,
+    ncpu = p.ncpu,
+    kernel = p.kernel,
+  }
+end
+
+-- dojo.make(name, opts) -> env | nil, message. Competitions arrive with the environment;
+-- until one is defined every name is unknown.
+function dojo.make(name, opts)
+  return require("dojo.env").make(name, opts)
+end
+
+return dojo
