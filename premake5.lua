@@ -70,7 +70,8 @@ end
 -- script exports dojo_* only.
 project "dojo"
   kind "SharedLib"
-  files { "core/*.c", "core/*.h", "core/lua/*.c", "core/lua/*.h" }
+  files { "core/*.c", "core/*.h", "core/metrics/*.c", "core/metrics/*.h", "core/lua/*.c",
+          "core/lua/*.h" }
   buildoptions { lua_cflags }
   linkoptions { "-Wl,--version-script=../core/libdojo.map", "-Wl,-soname,libdojo.so",
                 "-Wl,--no-undefined", lua_libs, "-lz", "-lm", "-ldl", "-lpthread" }
@@ -84,7 +85,8 @@ project "dojo_core"
   kind "SharedLib"
   targetname "core"
   targetprefix ""
-  files { "core/*.c", "core/*.h", "core/lua/*.c", "core/lua/*.h" }
+  files { "core/*.c", "core/*.h", "core/metrics/*.c", "core/metrics/*.h", "core/lua/*.c",
+          "core/lua/*.h" }
   excludes { "core/embed.c" }
   buildoptions { lua_cflags }
   linkoptions { "-lz", "-lm", "-lpthread" }

@@ -654,17 +654,26 @@ static int src_begin(src *s, char *err, size_t errlen)
     return 0;
 }
 
-/* Opens path; start > 0 positions a split worker's source there (plain data only). */
-static int src_open_file(src *s, const char *path, int64_t start, char *err, size_t errlen)
+/* Opens path; start > 0 positions a split worker's source there (plain data only).
+   untrusted: the file was written by untrusted code (a submission): a symbolic link is not
+   followed, a FIFO or device neither blocks nor is read, the file must be a regular file
+   with a single link and at most max_bytes long (0: no limit). */
+static int src_open_file(src *s, const char *path, int64_t start, int untrusted,
+                         uint64_t max_bytes, char *err, size_t errlen)
 {
     memset(s, 0, sizeof *s);
     s->fd = -1;
     s->tee_fd = -1;
     s->replay_pos = -1;
     s->path = path;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    int flags = O_RDONLY | O_CLOEXEC | (untrusted ? O_NOFOLLOW | O_NONBLOCK : 0);
+    int fd = open(path, flags);
+    if (fd < 0) {
+        if (untrusted && errno == ELOOP)
+            return dj_err(err, errlen, "%s is a symbolic link; a submission must be a regular file",
+                          path);
         return dj_errno(err, errlen, errno, "cannot open %s", path);
+    }
     struct stat st;
     if (fstat(fd, &st) < 0) {
         int e = errno;
@@ -674,6 +683,21 @@ static int src_open_file(src *s, const char *path, int64_t start, char *err, siz
     if (S_ISDIR(st.st_mode)) {
         close(fd);
         return dj_errno(err, errlen, EISDIR, "cannot open %s", path);
+    }
+    if (untrusted) {
+        const char *why = !S_ISREG(st.st_mode) ? "is not a regular file (a FIFO, socket or device)"
+                          : st.st_nlink != 1   ? "has more than one hard link"
+                          : max_bytes && (uint64_t)st.st_size > max_bytes ? "is larger than the size limit"
+                                                                          : NULL;
+        if (why) {
+            close(fd);
+            if (max_bytes && S_ISREG(st.st_mode) && st.st_nlink == 1)
+                return dj_err(err, errlen, "%s %s (%lld bytes; at most %llu)", path, why,
+                              (long long)st.st_size, (unsigned long long)max_bytes);
+            return dj_err(err, errlen, "%s %s", path, why);
+        }
+        /* Reads of a regular file never block; clear O_NONBLOCK for clarity. */
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     }
     s->fd = fd;
     s->seekable = S_ISREG(st.st_mode) && lseek(fd, 0, SEEK_CUR) >= 0;
@@ -1046,6 +1070,8 @@ typedef struct pcol {
 struct dojo_csv_reader {
     src s;
     char *path;
+    int untrusted;           /* open as dojo_csv_options.untrusted says */
+    uint64_t max_file_bytes;
     unsigned char delim, quote;
     int quoting, header, fastnum;
     size_t max_record;
@@ -2133,7 +2159,9 @@ static rd *reader_open(const char *path, const void *data, size_t len,
         r->path = strdup(path);
         if (!r->path)
             goto nomem;
-        if (src_open_file(&r->s, r->path, 0, err, errlen) < 0)
+        r->untrusted = opt->untrusted;
+        r->max_file_bytes = opt->max_file_bytes;
+        if (src_open_file(&r->s, r->path, 0, r->untrusted, r->max_file_bytes, err, errlen) < 0)
             goto fail;
     } else if (src_open_mem(&r->s, data, len, err, errlen) < 0)
         goto fail;
@@ -2394,7 +2422,7 @@ static int split_start(rd *r, split *sp)
         c->forced = p->forced;
         c->forced_opt = p->forced_opt;
     }
-    if (src_open_file(&w->s, r->path, start, NULL, 0) < 0) {
+    if (src_open_file(&w->s, r->path, start, r->untrusted, r->max_file_bytes, NULL, 0) < 0) {
         reader_destroy(w);
         return 0;
     }

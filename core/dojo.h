@@ -93,6 +93,11 @@ typedef struct dojo_csv_options {
     const char *const *type_columns;    /* force the type of these columns ... */
     const int *types;                   /* ... to these dojo_type values */
     size_t ntypes;
+    int untrusted;                      /* 1: the file comes from untrusted code (a
+                                           submission): do not follow a symbolic link, never
+                                           block on a FIFO or device, require a regular file
+                                           with a single link */
+    uint64_t max_file_bytes;            /* with untrusted: largest file accepted; 0 none */
 } dojo_csv_options;
 
 /* Sets the defaults above. Always call it before filling in an options struct. */
@@ -143,6 +148,10 @@ const char *dojo_table_column_strings(const dojo_table *t, size_t col, const int
 /* Missing mask: one byte per row, 1 = missing; NULL when no value of the column is missing. */
 const unsigned char *dojo_table_column_missing(const dojo_table *t, size_t col);
 size_t dojo_table_column_nmissing(const dojo_table *t, size_t col);
+/* First row (0-based) of an int or float column that is missing, NaN, infinite or outside
+   [lo, hi]; -1 when every row is fine (0 for a string column: no row is a number). Pass
+   -HUGE_VAL, HUGE_VAL to check finiteness only. */
+int64_t dojo_table_column_first_bad(const dojo_table *t, size_t col, double lo, double hi);
 
 /* Building tables: every column must have the table's row count (the first column added
    sets it). missing may be NULL (none missing). Strings: data + nrows + 1 offsets. */
@@ -178,6 +187,62 @@ size_t dojo_index_duplicates(const dojo_index *idx, int64_t *rows, size_t max);
 int dojo_index_match(const dojo_index *idx, const dojo_table *other, size_t col, int64_t *rows,
                      char *err, size_t errlen);
 void dojo_index_free(dojo_index *idx);
+
+/* ---------------------------------------------------------------------------------------
+ * Metrics: the numeric kernels of grading, over plain arrays. Which metric a competition
+ * uses, on which columns and with which options, is decided in Lua (lua/dojo/metrics.lua);
+ * these functions only compute. Each returns 0 and the score in *out, or -1 and a sentence
+ * in err (rows are named 0-based: "row 17: prediction is NaN"). Where scikit-learn 1.2 or
+ * scipy defines a metric, the result is the same number (see core/metrics/ for each
+ * definition and its degenerate cases). Metric names are the catalog's vocabulary:
+ * dojo_metric_list() returns them, with the input kind each takes.
+ * ------------------------------------------------------------------------------------- */
+
+enum dojo_metric_kind {
+    DOJO_METRIC_NUMERIC = 1,   /* y, p: n x k numbers (k = 1 for one target) */
+    DOJO_METRIC_LABELS = 2,    /* y, p: n class ids in 0..nclasses-1 */
+    DOJO_METRIC_PROBA = 3,     /* y: n class ids; P: n x k probabilities, row-major */
+    DOJO_METRIC_TEXT = 4       /* y, p: n strings (data + n + 1 offsets) */
+};
+
+enum dojo_average {
+    DOJO_AVERAGE_BINARY = 0,
+    DOJO_AVERAGE_MACRO = 1,
+    DOJO_AVERAGE_MICRO = 2,
+    DOJO_AVERAGE_WEIGHTED = 3,
+    DOJO_AVERAGE_SAMPLES = 4
+};
+
+typedef struct dojo_metric_params {
+    double eps;            /* probability clipping of log losses: [eps, 1 - eps]; 1e-15 */
+    int64_t k;             /* cutoff of map_at_k, apk, ndcg_at_k; 0: the metric's default */
+    int64_t pos_label;     /* positive class id of binary f1/precision/recall; 1 */
+    int64_t nclasses;      /* LABELS/PROBA: number of classes (0: 1 + the largest id seen) */
+    int average;           /* dojo_average of f1/precision/recall; DOJO_AVERAGE_BINARY */
+    int renormalize;       /* PROBA: divide each row by its sum after clipping (Kaggle); 1 */
+    int64_t height, width; /* dice_rle, iou_map masks: image shape (column-major RLE) */
+    double zero_division;  /* value of a 0/0 ratio in precision/recall/f1; 0 */
+} dojo_metric_params;
+
+void dojo_metric_params_init(dojo_metric_params *prm);
+
+/* Metric names, one per line, each followed by a tab and its kind (1..4) and a tab and
+   1 when higher is better, else 0: "roc_auc\t1\t1\n...". Static; do not free. */
+const char *dojo_metric_list(void);
+
+/* w: n sample weights or NULL. prm NULL: the defaults. */
+int dojo_metric_numeric(const char *metric, const double *y, const double *p, const double *w,
+                        size_t n, size_t k, const dojo_metric_params *prm, double *out,
+                        char *err, size_t errlen);
+int dojo_metric_labels(const char *metric, const int64_t *y, const int64_t *p, const double *w,
+                       size_t n, const dojo_metric_params *prm, double *out,
+                       char *err, size_t errlen);
+int dojo_metric_proba(const char *metric, const int64_t *y, const double *P, const double *w,
+                      size_t n, size_t k, const dojo_metric_params *prm, double *out,
+                      char *err, size_t errlen);
+int dojo_metric_text(const char *metric, const char *ydata, const int64_t *yoffs,
+                     const char *pdata, const int64_t *poffs, size_t n,
+                     const dojo_metric_params *prm, double *out, char *err, size_t errlen);
 
 /* ---------------------------------------------------------------------------------------
  * Embedding: a Lua state hosting the dojo framework, driven by JSON strings.

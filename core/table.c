@@ -299,6 +299,21 @@ size_t dojo_table_column_nmissing(const dojo_table *t, size_t col)
     return c ? c->nmissing : 0;
 }
 
+int64_t dojo_table_column_first_bad(const dojo_table *t, size_t col, double lo, double hi)
+{
+    const dj_col *c = col_at(t, col);
+    if (!c || c->type == DOJO_TYPE_STRING)
+        return c ? 0 : -1;
+    for (size_t i = 0; i < t->nrows; i++) {
+        if (c->missing && c->missing[i])
+            return (int64_t)i;
+        double v = c->type == DOJO_TYPE_INT ? (double)c->ints[i] : c->floats[i];
+        if (!isfinite(v) || v < lo || v > hi) /* NaN fails isfinite too */
+            return (int64_t)i;
+    }
+    return -1;
+}
+
 /* ---- take and select ---------------------------------------------------------------- */
 
 /* Gathers rows of column s into d (whose name the caller has set). */

@@ -111,5 +111,6 @@ int luaopen_dojo_core(lua_State *L)
     lua_pushliteral(L, "lua");
     lua_setfield(L, -2, "binding");
     dj_lua_open_table(L);
+    dj_lua_open_metrics(L);
     return 1;
 }

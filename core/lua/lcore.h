@@ -8,6 +8,24 @@
 #include "../dojo.h"
 
 #define DJ_ERRLEN 512
+#define TABLE_MT "dojo.table"
+#define COLUMN_MT "dojo.column"
+
+/* A table userdata; column userdata point at it and keep it alive (user value 1). */
+typedef struct tbox {
+    dojo_table *t;
+} tbox;
+
+typedef struct cbox {
+    tbox *owner;
+    size_t col, n;
+    int type;
+} cbox;
+
+/* The column at idx, or NULL when it is not one (raises when its table is closed). */
+cbox *dj_lua_testcolumn(lua_State *L, int idx);
+/* Registers the metric functions into the module table at the top of the stack. */
+void dj_lua_open_metrics(lua_State *L);
 
 /* Pushes nil and a message; returns 2 (the `nil, message` convention). */
 int dj_lua_fail(lua_State *L, const char *msg);

@@ -15,20 +15,8 @@
 
 #include "lcore.h"
 
-#define TABLE_MT "dojo.table"
-#define COLUMN_MT "dojo.column"
 #define INDEX_MT "dojo.index"
 #define READER_MT "dojo.csv_reader"
-
-typedef struct tbox {
-    dojo_table *t;
-} tbox;
-
-typedef struct cbox {
-    tbox *owner;
-    size_t col, n;
-    int type;
-} cbox;
 
 typedef struct ibox {
     tbox *owner;
@@ -108,7 +96,14 @@ static void check_csv_options(lua_State *L, int idx, dojo_csv_options *o)
             o->quote = single_char(L, key);
         else if (strcmp(key, "header") == 0)
             o->header = lua_toboolean(L, -1);
-        else if (strcmp(key, "max_record_bytes") == 0) {
+        else if (strcmp(key, "untrusted") == 0)
+            o->untrusted = lua_toboolean(L, -1);
+        else if (strcmp(key, "max_file_bytes") == 0) {
+            lua_Integer v = lua_tointeger(L, -1);
+            if (v < 0 || !lua_isinteger(L, -1))
+                luaL_error(L, "option max_file_bytes must be an integer >= 0");
+            o->max_file_bytes = (uint64_t)v;
+        } else if (strcmp(key, "max_record_bytes") == 0) {
             lua_Integer v = lua_tointeger(L, -1);
             if (v <= 0)
                 luaL_error(L, "option max_record_bytes must be a positive integer");
@@ -151,7 +146,7 @@ static void check_csv_options(lua_State *L, int idx, dojo_csv_options *o)
             lua_insert(L, idx + 1);
         } else
             luaL_error(L, "unknown CSV option '%s' (delimiter, quote, header, max_record_bytes, "
-                          "columns, na_values, types)", key);
+                          "columns, na_values, types, untrusted, max_file_bytes)", key);
         lua_pop(L, 1);
     }
 }
@@ -491,6 +486,14 @@ static int t_index_meta(lua_State *L)
 
 /* ---- column ------------------------------------------------------------------------- */
 
+cbox *dj_lua_testcolumn(lua_State *L, int idx)
+{
+    cbox *c = luaL_testudata(L, idx, COLUMN_MT);
+    if (c && !c->owner->t)
+        luaL_error(L, "table is closed");
+    return c;
+}
+
 static cbox *check_col(lua_State *L, int idx)
 {
     cbox *c = luaL_checkudata(L, idx, COLUMN_MT);
@@ -556,6 +559,19 @@ static int c_totable(lua_State *L)
     }
     lua_pushinteger(L, (lua_Integer)c->n);
     return 2;
+}
+
+/* col:first_bad([lo [, hi]]) -> first row (1-based) missing, NaN, inf or outside [lo, hi] */
+static int c_first_bad(lua_State *L)
+{
+    cbox *c = check_col(L, 1);
+    double lo = (double)luaL_optnumber(L, 2, -HUGE_VAL), hi = (double)luaL_optnumber(L, 3, HUGE_VAL);
+    int64_t r = dojo_table_column_first_bad(c->owner->t, c->col, lo, hi);
+    if (r < 0)
+        lua_pushnil(L);
+    else
+        lua_pushinteger(L, (lua_Integer)r + 1);
+    return 1;
 }
 
 static int c_len(lua_State *L)
@@ -697,6 +713,56 @@ static int i_match(lua_State *L)
     return 2;
 }
 
+/* idx:unmatched(col [, max]) -> count, { first max rows (1-based) of col that match nothing } */
+static int i_unmatched(lua_State *L)
+{
+    ibox *b = check_index(L, 1);
+    cbox *c = check_col(L, 2);
+    lua_Integer max = luaL_optinteger(L, 3, 10);
+    luaL_argcheck(L, max >= 0, 3, "limit must be >= 0");
+    size_t n = c->n;
+    int64_t *rows = lua_newuserdatauv(L, (n ? n : 1) * sizeof *rows, 0);
+    char err[DJ_ERRLEN];
+    if (dojo_index_match(b->idx, c->owner->t, c->col, rows, err, sizeof err) < 0)
+        return dj_lua_fail(L, err);
+    lua_Integer count = 0;
+    lua_newtable(L);
+    for (size_t i = 0; i < n; i++)
+        if (rows[i] < 0 && ++count <= max) {
+            lua_pushinteger(L, (lua_Integer)i + 1);
+            lua_rawseti(L, -2, count);
+        }
+    lua_pushinteger(L, count);
+    lua_insert(L, -2);
+    return 2;
+}
+
+/* idx:align(col) -> the indexed table's rows in the order of col's keys (a new table), or
+   nil, count of keys that match nothing. */
+static int i_align(lua_State *L)
+{
+    ibox *b = check_index(L, 1);
+    cbox *c = check_col(L, 2);
+    size_t n = c->n;
+    int64_t *rows = lua_newuserdatauv(L, (n ? n : 1) * sizeof *rows, 0);
+    char err[DJ_ERRLEN];
+    if (dojo_index_match(b->idx, c->owner->t, c->col, rows, err, sizeof err) < 0)
+        return dj_lua_fail(L, err);
+    lua_Integer unmatched = 0;
+    for (size_t i = 0; i < n; i++)
+        unmatched += rows[i] < 0;
+    if (unmatched) {
+        lua_pushnil(L);
+        lua_pushinteger(L, unmatched);
+        return 2;
+    }
+    dojo_table *out = dojo_table_take(b->owner->t, rows, n, err, sizeof err);
+    if (!out)
+        return dj_lua_fail(L, err);
+    push_table(L, out);
+    return 1;
+}
+
 static int i_index_meta(lua_State *L)
 {
     const char *key = lua_tostring(L, 2);
@@ -807,10 +873,12 @@ static const luaL_Reg table_methods[] = {
 };
 static const luaL_Reg column_methods[] = {
     {"get", c_get}, {"is_missing", c_is_missing}, {"totable", c_totable}, {"len", c_len},
+    {"first_bad", c_first_bad},
     {NULL, NULL},
 };
 static const luaL_Reg index_methods[] = {
-    {"find", i_find}, {"duplicates", i_duplicates}, {"match", i_match}, {"close", i_close},
+    {"find", i_find}, {"duplicates", i_duplicates}, {"match", i_match},
+    {"unmatched", i_unmatched}, {"align", i_align}, {"close", i_close},
     {NULL, NULL},
 };
 static const luaL_Reg reader_methods[] = {

@@ -144,6 +144,109 @@ command("inspect", {
   end,
 })
 
+
+-- --param KEY=VALUE: numbers become numbers, true/false booleans, a,b,c lists.
+local function parse_params(list, cmd)
+  local params = {}
+  for _, kv in ipairs(list or {}) do
+    local k, v = kv:match("^([%a_][%w_]*)=(.*)$")
+    if not k then fail(EXIT_USAGE, string.format("%s: --param takes KEY=VALUE, not '%s'", cmd, kv)) end
+    if tonumber(v) then v = tonumber(v)
+    elseif v == "true" then v = true
+    elseif v == "false" then v = false
+    elseif k == "labels" then
+      local l = {}
+      for item in v:gmatch("[^,]+") do l[#l + 1] = item end
+      v = l
+    end
+    params[k] = v
+  end
+  return params
+end
+
+local function fmt_score(v) return string.format("%.17g", v) end
+
+command("score", {
+  usage = "dojo score METRIC TRUTH.csv PRED.csv [--param KEY=VALUE]... [--json] | dojo score --list",
+  summary = "score a prediction file against a truth file with any metric",
+  details = "Both files: a header row and the id in the first column; rows are matched by id in\n" ..
+            "any order. Single-target metrics use the second column of each file; probability\n" ..
+            "metrics (log_loss_multiclass) take the label from the truth's second column and one\n" ..
+            "prediction column per class, named by the label; multi-column metrics (mcrmse,\n" ..
+            "roc_auc_mean_columns, ...) use the truth's value columns, named alike in both;\n" ..
+            "ranking metrics (map_at_k) take space-separated labels (--param k=N).\n" ..
+            "Prints the score (%.17g). Exit 1 when the prediction is rejected.",
+  options = { ["--json"] = "flag", ["--param"] = "list", ["--list"] = "flag" },
+  run = function(opts, args)
+    local metrics = require "dojo.metrics"
+    if opts.list then
+      local rows = {}
+      for _, n in ipairs(metrics.list()) do
+        local i = metrics.info(n)
+        rows[#rows + 1] = { name = n, kind = i.kind, higher_is_better = i.higher_is_better }
+      end
+      if opts.json then print_json(rows) return EXIT_OK end
+      for _, r in ipairs(rows) do
+        out(string.format("%-26s %-8s %s\n", r.name, r.kind, r.higher_is_better and "higher is better" or "lower is better"))
+      end
+      return EXIT_OK
+    end
+    if #args ~= 3 then fail(EXIT_USAGE, "score: needs METRIC TRUTH.csv PRED.csv") end
+    if not metrics.info(args[1]) then
+      fail(EXIT_USAGE, string.format("score: unknown metric '%s' (dojo score --list shows them)", args[1]))
+    end
+    local params = parse_params(opts.param, "score")
+    local ok, v, err = pcall(require("dojo.grade").score_files, args[1], args[2], args[3], params)
+    if not ok then fail(EXIT_USAGE, "score: " .. tostring(v)) end
+    if v == nil then fail(EXIT_REJECTED, err) end
+    if opts.json then
+      print_json({ status = "SUCCESS", metric = args[1], score = v })
+    else
+      out(fmt_score(v) .. "\n")
+    end
+    return EXIT_OK
+  end,
+})
+
+command("grade", {
+  usage = "dojo grade NAME SUBMISSION.csv [--data-root DIR] [--competitions DIR] [--json]",
+  summary = "grade a submission for a competition: raw score, HumanRank position, medal",
+  details = "Reads the competition's private answers from the data root (default $DOJO_DATA,\n" ..
+            "else ~/.local/share/dojo) and ranks the score on its public and private\n" ..
+            "leaderboards. An invalid submission is rejected with one sentence (exit 1).",
+  options = { ["--json"] = "flag", ["--data-root"] = "value", ["--competitions"] = "value" },
+  run = function(opts, args)
+    if #args ~= 2 then fail(EXIT_USAGE, "grade: needs NAME SUBMISSION.csv") end
+    local comp = require "dojo.competition"
+    local def, err = comp.load(args[1], { competitions = opts.competitions })
+    if not def then fail(EXIT_USAGE, "grade: " .. err) end
+    local spec
+    spec, err = def:grading_spec(comp.data_root({ data_root = opts.data_root }))
+    if not spec then fail(EXIT_USAGE, "grade: " .. err) end
+    local result = require("dojo.grade").grade(spec, args[2])
+    if opts.json then
+      print_json(result)
+    elseif result.status == "SUCCESS" then
+      out(string.format("raw score: %s (%s)\n", fmt_score(result.raw_score), def.metric))
+      if result.position then
+        for _, which in ipairs { "public", "private" } do
+          local p = result.position[which]
+          if p then
+            out(string.format("%s leaderboard: position %d of %d (score %.4f)\n", which, p.position, p.total, p.score))
+          end
+        end
+        out(string.format("position score: %.4f\nmedal: %s%s\n", result.position.avg, result.medal,
+                          result.above_median and " (above median)" or ""))
+      end
+    end
+    if result.status ~= "SUCCESS" then
+      if not opts.json then say_error(result.error.message) end
+      return result.error.type == "InvalidSubmission" and EXIT_REJECTED or EXIT_USAGE
+    end
+    return EXIT_OK
+  end,
+})
+
 -- main(argv) -> exit code. argv[0] is the program name, argv[1] the subcommand.
 function M.main(argv)
   argv = argv or {}

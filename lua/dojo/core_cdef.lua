@@ -37,6 +37,8 @@ typedef struct dojo_csv_options {
     const char *const *type_columns;
     const int *types;
     size_t ntypes;
+    int untrusted;
+    uint64_t max_file_bytes;
 } dojo_csv_options;
 void dojo_csv_options_init(dojo_csv_options *opt);
 dojo_table *dojo_table_read_csv(const char *path, const dojo_csv_options *opt,
@@ -61,6 +63,7 @@ const double *dojo_table_column_floats(const dojo_table *t, size_t col);
 const char *dojo_table_column_strings(const dojo_table *t, size_t col, const int64_t **offsets);
 const unsigned char *dojo_table_column_missing(const dojo_table *t, size_t col);
 size_t dojo_table_column_nmissing(const dojo_table *t, size_t col);
+int64_t dojo_table_column_first_bad(const dojo_table *t, size_t col, double lo, double hi);
 dojo_table *dojo_table_new(void);
 int dojo_table_add_ints(dojo_table *t, const char *name, const int64_t *values,
                         const unsigned char *missing, size_t n, char *err, size_t errlen);
@@ -82,6 +85,43 @@ size_t dojo_index_duplicates(const dojo_index *idx, int64_t *rows, size_t max);
 int dojo_index_match(const dojo_index *idx, const dojo_table *other, size_t col, int64_t *rows,
                      char *err, size_t errlen);
 void dojo_index_free(dojo_index *idx);
+enum dojo_metric_kind {
+    DOJO_METRIC_NUMERIC = 1,
+    DOJO_METRIC_LABELS = 2,
+    DOJO_METRIC_PROBA = 3,
+    DOJO_METRIC_TEXT = 4
+};
+enum dojo_average {
+    DOJO_AVERAGE_BINARY = 0,
+    DOJO_AVERAGE_MACRO = 1,
+    DOJO_AVERAGE_MICRO = 2,
+    DOJO_AVERAGE_WEIGHTED = 3,
+    DOJO_AVERAGE_SAMPLES = 4
+};
+typedef struct dojo_metric_params {
+    double eps;
+    int64_t k;
+    int64_t pos_label;
+    int64_t nclasses;
+    int average;
+    int renormalize;
+    int64_t height, width;
+    double zero_division;
+} dojo_metric_params;
+void dojo_metric_params_init(dojo_metric_params *prm);
+const char *dojo_metric_list(void);
+int dojo_metric_numeric(const char *metric, const double *y, const double *p, const double *w,
+                        size_t n, size_t k, const dojo_metric_params *prm, double *out,
+                        char *err, size_t errlen);
+int dojo_metric_labels(const char *metric, const int64_t *y, const int64_t *p, const double *w,
+                       size_t n, const dojo_metric_params *prm, double *out,
+                       char *err, size_t errlen);
+int dojo_metric_proba(const char *metric, const int64_t *y, const double *P, const double *w,
+                      size_t n, size_t k, const dojo_metric_params *prm, double *out,
+                      char *err, size_t errlen);
+int dojo_metric_text(const char *metric, const char *ydata, const int64_t *yoffs,
+                     const char *pdata, const int64_t *poffs, size_t n,
+                     const dojo_metric_params *prm, double *out, char *err, size_t errlen);
 typedef struct dojo_runtime dojo_runtime;
 typedef struct dojo_env dojo_env;
 dojo_runtime *dojo_runtime_new(const char *lua_root, char *err, size_t errlen);

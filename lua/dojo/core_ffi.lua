@@ -167,6 +167,13 @@ local function csv_options(opts)
       o[key] = v:byte()
     elseif key == "header" then
       o.header = (v and v ~= false) and 1 or 0
+    elseif key == "untrusted" then
+      o.untrusted = (v and v ~= false) and 1 or 0
+    elseif key == "max_file_bytes" then
+      if type(v) ~= "number" or v < 0 or v ~= math.floor(v) then
+        error("option max_file_bytes must be an integer >= 0", 3)
+      end
+      o.max_file_bytes = v
     elseif key == "max_record_bytes" then
       if type(v) ~= "number" or v <= 0 or v ~= math.floor(v) then
         error("option max_record_bytes must be a positive integer", 3)
@@ -201,7 +208,7 @@ local function csv_options(opts)
       o.type_columns, o.types, o.ntypes = carr, tarr, n
     else
       error("unknown CSV option '" .. key .. "' (delimiter, quote, header, max_record_bytes, " ..
-            "columns, na_values, types)", 3)
+            "columns, na_values, types, untrusted, max_file_bytes)", 3)
     end
   end
   return o, keep
@@ -334,6 +341,13 @@ function Column.totable(col)
 end
 
 function Column.len(col) owner(col) return tonumber(col._n) end
+
+function Column.first_bad(col, lo, hi)
+  local t = owner(col)
+  local r = C.dojo_table_column_first_bad(t._h, col._col, lo or -math.huge, hi or math.huge)
+  if r < 0 then return nil end
+  return tonumber(r) + 1
+end
 
 column_ct = ffi.metatype("dojo_ffi_column", {
   __index = function(col, k)
@@ -472,6 +486,42 @@ function Index.match(idx, col)
     end
   end
   return out, unmatched
+end
+
+local function match_rows(idx, col)
+  local h = check_index(idx)
+  if not ffi.istype(column_ct, col) then error("bad argument #2 (dojo.column expected)", 3) end
+  local t = owner(col)
+  local n = tonumber(col._n)
+  local rows = ffi.new("int64_t[?]", n > 0 and n or 1)
+  if C.dojo_index_match(h, t._h, col._col, rows, errbuf, ERRLEN) < 0 then return nil, n end
+  return rows, n
+end
+
+function Index.unmatched(idx, col, max)
+  max = max or 10
+  if type(max) ~= "number" or max < 0 then error("bad argument #3 to 'unmatched' (limit must be >= 0)", 2) end
+  local rows, n = match_rows(idx, col)
+  if not rows then return fail() end
+  local count, out = 0, {}
+  for i = 0, n - 1 do
+    if rows[i] < 0 then
+      count = count + 1
+      if count <= max then out[count] = i + 1 end
+    end
+  end
+  return count, out
+end
+
+function Index.align(idx, col)
+  local rows, n = match_rows(idx, col)
+  if not rows then return fail() end
+  local unmatched = 0
+  for i = 0, n - 1 do if rows[i] < 0 then unmatched = unmatched + 1 end end
+  if unmatched > 0 then return nil, unmatched end
+  local out = C.dojo_table_take(idx._t._h, rows, n, errbuf, ERRLEN)
+  if out == nil then return fail() end
+  return wrap_table(out)
 end
 
 ---------------------------------------------------------------------------------------------
@@ -628,6 +678,238 @@ function Reader.close(r)
 end
 Reader.__gc = Reader.close
 Reader.__close = Reader.close
+
+---------------------------------------------------------------------------------------------
+-- Metrics: the same marshalling as core/lua/lmetrics.c. A vector is a dojo.column or a Lua
+-- array; multi-column inputs are lists of vectors, gathered into row-major n x k arrays.
+
+local function vec_len(v, what)
+  if ffi.istype(column_ct, v) then owner(v) return tonumber(v._n) end
+  if type(v) ~= "table" then error(what .. " must be a dojo.column or an array", 3) end
+  return #v
+end
+
+local function colname(v) return ffi.string(C.dojo_table_column_name(anchors[v]._h, v._col)) end
+
+-- Fills out[j * stride] (j = 0..n-1) with doubles; returns nil or a failure message.
+local function vec_doubles(v, n, out, off, stride, what)
+  if ffi.istype(column_ct, v) then
+    if v._type == C.DOJO_TYPE_STRING then
+      return string.format("%s: column '%s' holds text, not numbers", what, colname(v))
+    end
+    local iv, dv, miss = v._ints, v._floats, v._miss
+    for i = 0, n - 1 do
+      if miss ~= nil and miss[i] ~= 0 then return string.format("%s: row %d is missing", what, i + 1) end
+      out[off + i * stride] = (iv ~= nil) and tonumber(iv[i]) or dv[i]
+    end
+    return nil
+  end
+  for i = 1, n do
+    local x = v[i]
+    if type(x) ~= "number" then
+      x = type(x) == "string" and tonumber(x) or nil
+      if not x then return string.format("%s: row %d is not a number", what, i) end
+    end
+    out[off + (i - 1) * stride] = x
+  end
+  return nil
+end
+
+local function vec_ints(v, n, out, what)
+  if ffi.istype(column_ct, v) then
+    local iv, miss = v._ints, v._miss
+    if iv == nil then
+      return string.format("%s: column '%s' does not hold class ids (integers)", what, colname(v))
+    end
+    for i = 0, n - 1 do
+      if miss ~= nil and miss[i] ~= 0 then return string.format("%s: row %d is missing", what, i + 1) end
+      out[i] = iv[i]
+    end
+    return nil
+  end
+  for i = 1, n do
+    local x = v[i]
+    if type(x) == "string" then x = tonumber(x) end
+    if type(x) ~= "number" or x ~= math.floor(x) then
+      return string.format("%s: row %d is not a class id (an integer)", what, i)
+    end
+    out[i - 1] = x
+  end
+  return nil
+end
+
+-- Returns data pointer, offsets pointer, anchor (or nil, nil, nil, message).
+local function vec_strings(v, n, what)
+  if ffi.istype(column_ct, v) then
+    if v._sdata == nil then
+      return nil, nil, nil, string.format("%s: column '%s' does not hold text", what, colname(v))
+    end
+    local miss = v._miss
+    if miss ~= nil then
+      for i = 0, n - 1 do
+        if miss[i] ~= 0 then return nil, nil, nil, string.format("%s: row %d is missing", what, i + 1) end
+      end
+    end
+    return v._sdata, v._offs, v
+  end
+  local offs = ffi.new("int64_t[?]", n + 1)
+  local parts, pos = {}, 0
+  for i = 1, n do
+    local x = v[i]
+    if type(x) == "number" then x = tostring(x) end
+    if type(x) ~= "string" then return nil, nil, nil, string.format("%s: row %d is not a string", what, i) end
+    parts[i] = x
+    pos = pos + #x
+    offs[i] = pos
+  end
+  local data = table.concat(parts)
+  return data, offs, { data, offs }
+end
+
+local AVERAGES = { binary = C.DOJO_AVERAGE_BINARY, macro = C.DOJO_AVERAGE_MACRO,
+                   micro = C.DOJO_AVERAGE_MICRO, weighted = C.DOJO_AVERAGE_WEIGHTED,
+                   samples = C.DOJO_AVERAGE_SAMPLES }
+
+local function metric_params(t)
+  local p = ffi.new("dojo_metric_params")
+  C.dojo_metric_params_init(p)
+  if t == nil then return p end
+  if type(t) ~= "table" then error("bad argument (table expected for metric parameters)", 3) end
+  for key, v in pairs(t) do
+    if key == "eps" or key == "zero_division" then
+      if type(v) ~= "number" then error("bad argument (number expected for " .. key .. ")", 3) end
+      p[key] = v
+    elseif key == "k" or key == "pos_label" or key == "nclasses" or key == "height" or key == "width" then
+      if type(v) ~= "number" or v ~= math.floor(v) then
+        error("bad argument (number has no integer representation for " .. key .. ")", 3)
+      end
+      p[key] = v
+    elseif key == "average" then
+      if not AVERAGES[v] then error("bad argument (invalid option '" .. tostring(v) .. "')", 3) end
+      p.average = AVERAGES[v]
+    elseif key == "renormalize" then
+      p.renormalize = (v and v ~= false) and 1 or 0
+    else
+      error("unknown metric parameter '" .. tostring(key) .. "' (eps, k, pos_label, nclasses, average, " ..
+            "renormalize, height, width, zero_division)", 3)
+    end
+  end
+  return p
+end
+
+local function list_shape(list, what)
+  if type(list) ~= "table" then error(what .. ": a list of columns is expected", 3) end
+  local k = #list
+  if k == 0 then error(what .. ": an empty list of columns", 3) end
+  local n
+  for j = 1, k do
+    local len = vec_len(list[j], what)
+    if j == 1 then n = len
+    elseif len ~= n then error(string.format("%s: columns of different lengths (%d and %d)", what, n, len), 3) end
+  end
+  return n, k
+end
+
+local function gather(list, n, k, what)
+  local a = ffi.new("double[?]", n * k > 0 and n * k or 1)
+  for j = 1, k do
+    local msg = vec_doubles(list[j], n, a, j - 1, k, what)
+    if msg then return nil, msg end
+  end
+  return a
+end
+
+local function weights(w, n)
+  if w == nil then return nil end
+  local len = vec_len(w, "weights")
+  if len ~= n then error(string.format("weights: %d values for %d rows", len, n), 3) end
+  local a = ffi.new("double[?]", n > 0 and n or 1)
+  local msg = vec_doubles(w, n, a, 0, 1, "weights")
+  if msg then return nil, msg end
+  return a
+end
+
+local outv = ffi.new("double[1]")
+local function finish(rc)
+  if rc < 0 then return fail() end
+  return outv[0]
+end
+
+function M.metric_numeric(name, ys, ps, w, params)
+  name = checkstring(name, 1, "metric_numeric")
+  local n, k = list_shape(ys, "truth")
+  local np, kp = list_shape(ps, "prediction")
+  if n ~= np or k ~= kp then
+    error(string.format("truth is %d x %d but the prediction is %d x %d", n, k, np, kp), 2)
+  end
+  local prm = metric_params(params)
+  local wa, msg = weights(w, n)
+  if msg then return nil, msg end
+  local y, p
+  y, msg = gather(ys, n, k, "truth")
+  if not y then return nil, msg end
+  p, msg = gather(ps, n, k, "prediction")
+  if not p then return nil, msg end
+  return finish(C.dojo_metric_numeric(name, y, p, wa, n, k, prm, outv, errbuf, ERRLEN))
+end
+
+function M.metric_labels(name, yv, pv, w, params)
+  name = checkstring(name, 1, "metric_labels")
+  local n, np = vec_len(yv, "truth"), vec_len(pv, "prediction")
+  if n ~= np then error(string.format("truth has %d rows but the prediction has %d", n, np), 2) end
+  local prm = metric_params(params)
+  local wa, msg = weights(w, n)
+  if msg then return nil, msg end
+  local y = ffi.new("int64_t[?]", n > 0 and n or 1)
+  local p = ffi.new("int64_t[?]", n > 0 and n or 1)
+  msg = vec_ints(yv, n, y, "truth") or vec_ints(pv, n, p, "prediction")
+  if msg then return nil, msg end
+  return finish(C.dojo_metric_labels(name, y, p, wa, n, prm, outv, errbuf, ERRLEN))
+end
+
+function M.metric_proba(name, yv, Ps, w, params)
+  name = checkstring(name, 1, "metric_proba")
+  local n = vec_len(yv, "truth")
+  local np, k = list_shape(Ps, "prediction")
+  if n ~= np then error(string.format("truth has %d rows but the prediction has %d", n, np), 2) end
+  local prm = metric_params(params)
+  local wa, msg = weights(w, n)
+  if msg then return nil, msg end
+  local y = ffi.new("int64_t[?]", n > 0 and n or 1)
+  msg = vec_ints(yv, n, y, "truth")
+  if msg then return nil, msg end
+  local P
+  P, msg = gather(Ps, n, k, "prediction")
+  if not P then return nil, msg end
+  return finish(C.dojo_metric_proba(name, y, P, wa, n, k, prm, outv, errbuf, ERRLEN))
+end
+
+function M.metric_text(name, yv, pv, params)
+  name = checkstring(name, 1, "metric_text")
+  local n, np = vec_len(yv, "truth"), vec_len(pv, "prediction")
+  if n ~= np then error(string.format("truth has %d rows but the prediction has %d", n, np), 2) end
+  local prm = metric_params(params)
+  local yd, yo, ya, msg = vec_strings(yv, n, "truth")
+  if msg then return nil, msg end
+  local pd, po, pa
+  pd, po, pa, msg = vec_strings(pv, n, "prediction")
+  if msg then return nil, msg end
+  local rc = C.dojo_metric_text(name, yd, yo, pd, po, n, prm, outv, errbuf, ERRLEN)
+  ya, pa = nil, nil -- the anchors lived until here
+  return finish(rc)
+end
+
+local KINDS = { "numeric", "labels", "proba", "text" }
+function M.metric_list()
+  local out = {}
+  for line in ffi.string(C.dojo_metric_list()):gmatch("[^\n]+") do
+    local name, kind, hib = line:match("^([^\t]+)\t(%d)\t(%d)$")
+    if name then
+      out[#out + 1] = { name = name, kind = KINDS[tonumber(kind)], higher_is_better = hib == "1" }
+    end
+  end
+  return out
+end
 
 registry[REGISTRY_KEY] = M
 return M

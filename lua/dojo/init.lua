@@ -11,7 +11,13 @@ local dojo = {
   core = core,
   table = require "dojo.table",
   json = require "dojo.json",
+  metrics = require "dojo.metrics",
+  grade = require "dojo.grade",
 }
+
+local competition = require "dojo.competition"
+dojo.competition = competition.define       -- competition.lua files: return dojo.competition{...}
+dojo.load_competition = competition.load    -- (name [, {competitions = DIR}]) -> def | nil, msg
 
 dojo.VERSION = core.version()
 

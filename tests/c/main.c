@@ -12,6 +12,7 @@ void test_table(void);
 void test_fsio(void);
 void test_probe(void);
 void test_embed(void);
+void test_metrics(void);
 
 
 static int ncase, nfail, case_failed;
@@ -89,8 +90,8 @@ static const struct {
     const char *name;
     void (*fn)(void);
 } groups[] = {
-    {"fsio", test_fsio},   {"probe", test_probe}, {"table", test_table},
-    {"embed", test_embed}
+    {"fsio", test_fsio},       {"probe", test_probe}, {"table", test_table},
+    {"metrics", test_metrics}, {"embed", test_embed},
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,154 @@
+/*
+ * metrics_internal.h -- what the metric families (the .c files of core/metrics) share: the
+ * input views handed to each kernel, compensated summation, sorting, ranks and small
+ * validation helpers.
+ * Not part of the public API (see the "Metrics" section of core/dojo.h).
+ *
+ * Division of work: registry.c looks a metric up by name, checks the entry point (kind), the
+ * row count, the parameters, the sample weights (finite, >= 0, only for metrics that take
+ * them) and, for NUMERIC metrics, that every answer and prediction is finite. Each kernel then
+ * checks its own domain (answers 0/1, probabilities in [0, 1], class ids, string formats)
+ * and computes.
+ */
+#ifndef DOJO_METRICS_INTERNAL_H
+#define DOJO_METRICS_INTERNAL_H
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* ---- inputs ------------------------------------------------------------------------- */
+
+typedef struct djm_num {      /* NUMERIC: y, p hold n x k doubles, row-major */
+    const char *name;
+    const double *y, *p, *w;  /* w: n row weights or NULL */
+    size_t n, k;
+    const dojo_metric_params *prm;
+} djm_num;
+
+typedef struct djm_lab {      /* LABELS: class ids, already checked to be in 0..C-1 */
+    const char *name;
+    const int64_t *y, *p;
+    const double *w;
+    size_t n;
+    const dojo_metric_params *prm;
+} djm_lab;
+
+typedef struct djm_pro {      /* PROBA: y class ids in 0..k-1 (checked); P n x k */
+    const char *name;
+    const int64_t *y;
+    const double *P, *w;
+    size_t n, k;
+    const dojo_metric_params *prm;
+} djm_pro;
+
+typedef struct djm_txt {      /* TEXT: row i of y is yd[yo[i] .. yo[i+1]) (offsets checked) */
+    const char *name;
+    const char *yd, *pd;
+    const int64_t *yo, *po;
+    size_t n;
+    const dojo_metric_params *prm;
+} djm_txt;
+
+typedef int (*djm_num_fn)(const djm_num *in, double *out, char *err, size_t errlen);
+typedef int (*djm_lab_fn)(const djm_lab *in, double *out, char *err, size_t errlen);
+typedef int (*djm_pro_fn)(const djm_pro *in, double *out, char *err, size_t errlen);
+typedef int (*djm_txt_fn)(const djm_txt *in, double *out, char *err, size_t errlen);
+
+/* ---- compensated summation (Neumaier) ------------------------------------------------ */
+
+typedef struct djm_sum {
+    double s, c;
+} djm_sum;
+
+static inline void djm_add(djm_sum *a, double x)
+{
+    double t = a->s + x;
+    if (fabs(a->s) >= fabs(x))
+        a->c += (a->s - t) + x;
+    else
+        a->c += (x - t) + a->s;
+    a->s = t;
+}
+
+/* The sum; an overflow to +-inf (or inf - inf) is returned as such, not as NaN. */
+static inline double djm_total(const djm_sum *a)
+{
+    if (!isfinite(a->s))
+        return a->s;
+    return a->s + a->c;
+}
+
+/* ---- sorting and ranks (sort.c) ------------------------------------------------------ */
+
+/* Largest row count of the sorting kernels (indices are 32-bit). */
+#define DJM_SORT_MAX ((size_t)UINT32_MAX)
+
+/* An unsigned key whose ascending order is the numeric order of the (non-NaN) double x;
+   -0.0 and 0.0 get the same key. */
+static inline uint64_t djm_key(double x)
+{
+    uint64_t u;
+    if (x == 0)
+        x = 0.0;
+    memcpy(&u, &x, sizeof u);
+    return (u >> 63) ? ~u : (u | 0x8000000000000000ull);
+}
+
+/* Sorts keys ascending, carrying pay (may be NULL) along; stable. -1: out of memory. */
+int djm_sort_u64(uint64_t *keys, uint32_t *pay, size_t n);
+/* Sorts the cells x[i * stride] (i < n): *keys gets their djm_keys ascending, *idx the
+   cell numbers in that order (ties in index order: stable). Both malloc'd; -1: OOM. Equal
+   keys are equal values, so groups of ties are runs of equal keys. */
+int djm_argsort_keys(const double *x, size_t n, size_t stride, uint64_t **keys,
+                     uint32_t **idx);
+/* Average ranks (1-based, ties share the mean of their positions; scipy's rankdata
+   'average') of x[i * stride]. -1: out of memory. */
+int djm_rank_average(const double *x, size_t n, size_t stride, double *rank);
+/* The double whose djm_key is k. */
+static inline double djm_unkey(uint64_t k)
+{
+    uint64_t u = (k >> 63) ? (k & 0x7fffffffffffffffull) : ~k;
+    double x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+/* ---- shared kernels ----------------------------------------------------------------- */
+
+/* Pearson correlation of x[i*sx], y[i*sy] for i < n, as scipy.stats.pearsonr computes it.
+   Returns 0 with *r, or 1 when undefined (n < 2 or a constant input; *which = 0 for x,
+   1 for y, 2 for n < 2). */
+int djm_pearson_core(const double *x, size_t sx, const double *y, size_t sy, size_t n,
+                     double *r, int *which);
+
+/* Messages shared by the families. */
+#define DJM_OOM(err, errlen) dj_err(err, errlen, "out of memory")
+
+/* "row 17" for k == 1, "row 17, column 2" otherwise (cell = row * k + column). */
+static inline void djm_cell_name(char *buf, size_t len, size_t cell, size_t k)
+{
+    if (k <= 1)
+        snprintf(buf, len, "row %zu", cell);
+    else
+        snprintf(buf, len, "row %zu, column %zu", cell / k, cell % k);
+}
+
+/* Weight of cell `cell` of an n x k array (row weights w, or 1). */
+static inline double djm_cw(const double *w, size_t cell, size_t k)
+{
+    return w ? w[k == 1 ? cell : cell / k] : 1.0;
+}
+
+/* Text: splits on the whitespace Python's str.split() knows (ASCII and Unicode); fills
+   spans (start offset into s, length) of each token; returns the token count, or
+   (size_t)-1 out of memory. *spans is grown with dj_grow. */
+typedef struct djm_span {
+    size_t off, len;
+} djm_span;
+size_t djm_split(const char *s, size_t len, djm_span **spans, size_t *cap);
+
+#endif

@@ -1,0 +1,166 @@
+-- dojo.competition: competition definitions and where their data lives.
+--
+-- A competition is a folder holding competition.lua, which returns dojo.competition{...}:
+--
+--   return dojo.competition {
+--     name = "penguins", title = "Palmer penguins: species",
+--     metric = "accuracy", metric_params = {},       -- any name of dojo.metrics
+--     id_column = "id", target_columns = { "species" },
+--     higher_is_better = true,                         -- default: the metric's direction
+--     answers = "test_answer.csv",                     -- in the private data folder
+--     leaderboard = { public = { rows = 120, quantiles = { q0, ..., q100 } }, private = ... },
+--   }
+--
+-- Definitions are loaded in a restricted environment: no os.execute, io.popen, require or
+-- load; they see dojo.competition, the string, table and math libraries and nothing else.
+-- This module covers what grading needs; the environment builds on it.
+local M = {}
+
+local Competition = {}
+Competition.__index = Competition
+
+local FIELDS = {
+  name = "string", title = "string", description = "string", modality = "string",
+  metric = "string", metric_params = "table", id_column = "string", target_columns = "table",
+  higher_is_better = "boolean", answers = "string", leaderboard = "table", labels = "table",
+  class_columns = "table", submission_columns = "table",
+}
+
+-- dojo.competition{...}: checks the definition and returns it.
+function M.define(def)
+  if type(def) ~= "table" then error("dojo.competition takes a table", 2) end
+  for k, v in pairs(def) do
+    local want = FIELDS[k]
+    if not want then error(string.format("unknown competition field '%s'", tostring(k)), 2) end
+    if type(v) ~= want then error(string.format("competition field %s must be a %s", k, want), 2) end
+  end
+  if not def.name or not def.name:match("^[%w][%w%-_%.]*$") then
+    error("a competition needs a name of letters, digits, '-', '_' and '.'", 2)
+  end
+  if not def.metric then error("competition " .. def.name .. " needs a metric", 2) end
+  local info = require("dojo.metrics").info(def.metric)
+  if not info then error(string.format("competition %s: unknown metric '%s'", def.name, def.metric), 2) end
+  if def.higher_is_better == nil then def.higher_is_better = info.higher_is_better end
+  def.answers = def.answers or "test_answer.csv"
+  return setmetatable(def, Competition)
+end
+
+local function exists(path)
+  local f = io.open(path, "rb")
+  if f then f:close() return true end
+  return false
+end
+
+local function here()
+  local src = debug.getinfo(1, "S").source
+  return (src:sub(1, 1) == "@") and src:sub(2):match("^(.*)/[^/]*$") or "."
+end
+
+-- The folders searched for definitions: opts.competitions, $DOJO_COMPETITIONS (colon
+-- separated), then the bundled competitions/ beside the framework.
+function M.dirs(opts)
+  local dirs = {}
+  if opts and opts.competitions then dirs[#dirs + 1] = opts.competitions end
+  local env = os.getenv("DOJO_COMPETITIONS")
+  if env then for d in env:gmatch("[^:]+") do dirs[#dirs + 1] = d end end
+  dirs[#dirs + 1] = here() .. "/../../competitions"
+  return dirs
+end
+
+-- The data root: opts.data_root, $DOJO_DATA, else ~/.local/share/dojo.
+function M.data_root(opts)
+  if opts and opts.data_root then return opts.data_root end
+  local env = os.getenv("DOJO_DATA")
+  if env and env ~= "" then return env end
+  return (os.getenv("HOME") or ".") .. "/.local/share/dojo"
+end
+
+local function sandbox_env()
+  local dojo_view = { competition = M.define }
+  return {
+    dojo = dojo_view, string = string, table = table, math = math, pairs = pairs,
+    ipairs = ipairs, tostring = tostring, tonumber = tonumber, type = type, error = error,
+    assert = assert, select = select, next = next, pcall = pcall,
+  }
+end
+
+-- load(name [, opts]) -> competition | nil, message
+function M.load(name, opts)
+  if type(name) ~= "string" or not name:match("^[%w][%w%-_%.]*$") then
+    return nil, string.format("'%s' is not a competition name", tostring(name))
+  end
+  for _, dir in ipairs(M.dirs(opts)) do
+    local path = dir .. "/" .. name .. "/competition.lua"
+    local f = io.open(path, "rb")
+    if f then
+      local src = f:read("*a")
+      f:close()
+      local chunk, err
+      if setfenv then
+        chunk, err = loadstring(src, "@" .. path)
+        if chunk then setfenv(chunk, sandbox_env()) end
+      else
+        chunk, err = load(src, "@" .. path, "t", sandbox_env())
+      end
+      if not chunk then return nil, "cannot load " .. path .. ": " .. err end
+      local ok, def = pcall(chunk)
+      if not ok then return nil, "competition " .. name .. ": " .. tostring(def) end
+      if getmetatable(def) ~= Competition then
+        return nil, path .. " must return dojo.competition{...}"
+      end
+      if def.name ~= name then
+        return nil, string.format("%s defines '%s', not '%s'", path, def.name, name)
+      end
+      def.dir = dir .. "/" .. name
+      return def
+    end
+  end
+  return nil, string.format("no such competition '%s'", name)
+end
+
+-- The private data folder of a competition under a data root, in dojo's layout
+-- (ROOT/NAME/private), MLE-Dojo's (ROOT/NAME/data/private) or MLE-bench's
+-- (ROOT/NAME/prepared/private); nil when none holds the answers.
+function Competition:private_dir(root)
+  for _, rel in ipairs { "/private", "/data/private", "/prepared/private" } do
+    local d = root .. "/" .. self.name .. rel
+    if exists(d .. "/" .. self.answers) then return d end
+  end
+  return nil
+end
+
+-- The grading spec: answers path and leaderboards (full CSVs when present, else the
+-- definition's quantiles).
+function Competition:grading_spec(root)
+  local grade = require "dojo.grade"
+  local dir = self:private_dir(root)
+  if not dir then
+    return nil, string.format("competition %s has no prepared answers under %s (looked for %s/private/%s); " ..
+                              "run 'dojo prepare %s'", self.name, root, self.name, self.answers, self.name)
+  end
+  local lbs = {}
+  for _, which in ipairs { "public", "private" } do
+    local csv = dir .. "/" .. which .. "_leaderboard.csv"
+    local lb, err
+    if exists(csv) then
+      lb, err = grade.leaderboard_from_csv(csv, self.higher_is_better)
+    elseif self.leaderboard and self.leaderboard[which] then
+      local d = self.leaderboard[which]
+      local q = {}
+      if d.quantiles then
+        for i = 0, 100 do q[i + 1] = d.quantiles[i + 1] or d.quantiles["q" .. i] end
+      end
+      lb, err = grade.leaderboard_from_quantiles(q, d.rows, self.higher_is_better)
+    end
+    if err then return nil, string.format("competition %s: %s leaderboard: %s", self.name, which, err) end
+    lbs[which] = lb
+  end
+  return {
+    metric = self.metric, metric_params = self.metric_params, id_column = self.id_column,
+    target_columns = self.target_columns, labels = self.labels, class_columns = self.class_columns,
+    submission_columns = self.submission_columns, higher_is_better = self.higher_is_better,
+    answers = dir .. "/" .. self.answers, leaderboards = lbs,
+  }
+end
+
+return M

@@ -1,0 +1,460 @@
+-- dojo.grade: judging a submission — validation, alignment by id, the metric, HumanRank
+-- position scores and medals.
+--
+-- The hot work is the kernel's: both CSV files are read by the C reader (the submission as
+-- untrusted: no symbolic links, FIFOs or devices, a size cap), ids are joined through hash
+-- indexes, the submission's rows are reordered to the answers' order in C, and the metric
+-- runs on the columns in place. Lua decides what is checked and says what is wrong, in one
+-- sentence naming the problem.
+local dtable = require "dojo.table"
+local metrics = require "dojo.metrics"
+
+local M = {}
+
+M.MAX_SUBMISSION_BYTES = 2 * 1024 * 1024 * 1024
+local EXAMPLES = 5
+
+---------------------------------------------------------------------------------------------
+-- Leaderboards and HumanRank
+
+-- A leaderboard: n teams, the score at each rank (best first) and the number of teams
+-- strictly better than a score. From a full list of scores, or from 101 quantiles.
+local Leaderboard = {}
+Leaderboard.__index = Leaderboard
+
+-- from_scores(scores, higher_is_better): any order; sorted best first here.
+function M.leaderboard_from_scores(scores, higher_is_better)
+  local s = {}
+  for i, v in ipairs(scores) do
+    if type(v) ~= "number" or v ~= v then
+      return nil, string.format("leaderboard row %d has no numeric score", i)
+    end
+    s[i] = v
+  end
+  if #s == 0 then return nil, "the leaderboard is empty" end
+  if higher_is_better then table.sort(s, function(a, b) return a > b end) else table.sort(s) end
+  return setmetatable({ n = #s, scores = s, higher_is_better = higher_is_better }, Leaderboard)
+end
+
+-- from_quantiles(q, n, higher_is_better): q[1..101] the score quantiles at 0%, 1%, ..., 100%
+-- (ascending, numpy's linear interpolation over n sorted scores), n the team count.
+function M.leaderboard_from_quantiles(q, n, higher_is_better)
+  if type(q) ~= "table" or #q ~= 101 then return nil, "a leaderboard needs 101 quantiles" end
+  if type(n) ~= "number" or n < 1 then return nil, "a leaderboard needs its number of teams" end
+  for i = 2, 101 do
+    if not (q[i] >= q[i - 1]) then return nil, "leaderboard quantiles must be ascending" end
+  end
+  return setmetatable({ n = n, quantiles = q, higher_is_better = higher_is_better }, Leaderboard)
+end
+
+-- Reads a leaderboard CSV with a score column ("score", else the last numeric column).
+function M.leaderboard_from_csv(path, higher_is_better)
+  local t, err = dtable.read(path)
+  if not t then return nil, "cannot read the leaderboard: " .. err end
+  local col = t:has("score") and "score" or nil
+  if not col then
+    local names = t:names()
+    for i = #names, 1, -1 do
+      local ty = t:column(i).type
+      if ty == "float" or ty == "int" then col = names[i] break end
+    end
+  end
+  if not col then return nil, path .. " has no score column" end
+  local c = t:column(col)
+  if c.type == "string" then return nil, path .. ": the score column is not numeric" end
+  local scores = {}
+  for i = 1, c.n do
+    local v = c[i]
+    if v ~= nil and v == v then scores[#scores + 1] = v end
+  end
+  t:close()
+  return M.leaderboard_from_scores(scores, higher_is_better)
+end
+
+-- The quantile curve at x in [0, 100] (percent), linear between the 101 points; exact at
+-- the points themselves.
+local function qcurve(q, x)
+  local i = math.floor(x)
+  if i >= 100 then return q[101] end
+  if i < 0 then return q[1] end
+  local a = q[i + 1]
+  if x == i then return a end
+  return a + (q[i + 2] - a) * (x - i)
+end
+
+-- The score of the team at rank r (1 = best). A quantile leaderboard stands for n scores
+-- placed as numpy places quantiles: the j-th smallest (0-based) at x = 100 j / (n - 1).
+function Leaderboard:score_at(r)
+  local n = self.n
+  r = math.max(1, math.min(n, r))
+  if self.scores then return self.scores[r] end
+  local j = self.higher_is_better and n - r or r - 1
+  return qcurve(self.quantiles, n > 1 and 100 * j / (n - 1) or 100)
+end
+
+-- Teams strictly better than score s: the first rank whose score s meets or beats, less
+-- one (binary search; the scores are in best-first order).
+function Leaderboard:better_than(s)
+  local lo, hi = 1, self.n + 1
+  local hib = self.higher_is_better
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    local v = self:score_at(mid)
+    local meets = (hib and s >= v) or (not hib and s <= v)
+    if meets then hi = mid else lo = mid + 1 end
+  end
+  return lo - 1
+end
+
+function Leaderboard:median()
+  if self.scores then
+    local s, n = self.scores, self.n
+    if n % 2 == 1 then return s[(n + 1) / 2] end
+    return (s[n / 2] + s[n / 2 + 1]) / 2
+  end
+  return self.quantiles[51]
+end
+
+-- HumanRank (MLE-Dojo): p = the first rank whose score the submission meets or beats (N + 1
+-- if none); position score (N - p + 1) / N.
+function M.position(score, lb)
+  local p = lb:better_than(score) + 1
+  return { position = p, total = lb.n, score = (lb.n - p + 1) / lb.n }
+end
+
+-- MLE-bench's medal thresholds: the ranks whose scores must be met, by team count.
+function M.medal_ranks(n)
+  local int = math.floor
+  local g, s, b
+  if n < 100 then
+    g, s, b = int(0.1 * n), int(0.2 * n), int(0.4 * n)
+  elseif n < 250 then
+    g, s, b = 10, int(0.2 * n), int(0.4 * n)
+  elseif n < 1000 then
+    g, s, b = 10 + int(0.002 * n), 50, 100
+  else
+    g, s, b = 10 + int(0.002 * n), int(0.05 * n), int(0.1 * n)
+  end
+  return math.max(1, g), math.max(1, s), math.max(1, b)
+end
+
+function M.medal(score, lb)
+  local hib = lb.higher_is_better
+  local function meets(r)
+    local t = lb:score_at(r)
+    if hib then return score >= t end
+    return score <= t
+  end
+  local g, s, b = M.medal_ranks(lb.n)
+  local medal = meets(g) and "gold" or meets(s) and "silver" or meets(b) and "bronze" or "none"
+  local med = lb:median()
+  local above = (hib and score > med) or (not hib and score < med)
+  return medal, above
+end
+
+---------------------------------------------------------------------------------------------
+-- Validation and scoring
+
+local Invalid = {}
+local function invalid(fmt, ...) error(setmetatable({ msg = string.format(fmt, ...) }, Invalid), 0) end
+
+local function join(list, max)
+  local out = {}
+  for i = 1, math.min(#list, max or #list) do out[i] = tostring(list[i]) end
+  local s = table.concat(out, ", ")
+  if max and #list > max then s = s .. ", ..." end
+  return s
+end
+
+local function ids_at(col, rows)
+  local out = {}
+  for i, r in ipairs(rows) do out[i] = tostring(col[r]) end
+  return out
+end
+
+-- Which answer columns are values, and what kind of columns the submission must have.
+-- spec: metric, id_column, target_columns (nil: every non-id answer column), labels
+-- (classification label set, nil: from the answers), class_columns (proba metrics: the
+-- submission's probability columns; nil: the target columns when the answers are one-hot,
+-- else the distinct answer labels).
+local function plan(spec, answers)
+  local info = metrics.info(spec.metric)
+  if not info then invalid("unknown metric '%s'", tostring(spec.metric)) end
+  local id = spec.id_column or answers:names()[1]
+  if not answers:has(id) then invalid("the answers have no id column '%s'", id) end
+  local targets = spec.target_columns
+  if not targets then
+    targets = {}
+    for _, n in ipairs(answers:names()) do if n ~= id then targets[#targets + 1] = n end end
+  end
+  if #targets == 0 then invalid("the answers have no value column") end
+  for _, t in ipairs(targets) do
+    if not answers:has(t) then invalid("the answers have no column '%s'", t) end
+  end
+  local p = { info = info, id = id, targets = targets, sub_columns = spec.submission_columns or targets }
+  if info.kind == "proba" then
+    if spec.class_columns then
+      p.classes = spec.class_columns
+      p.onehot = #targets > 1
+    elseif #targets > 1 then
+      p.classes, p.onehot = targets, true
+    else
+      local c = answers:column(targets[1])
+      local seen, classes = {}, {}
+      for i = 1, c.n do
+        local v = c[i]
+        if v ~= nil and not seen[tostring(v)] then seen[tostring(v)] = true classes[#classes + 1] = tostring(v) end
+      end
+      table.sort(classes)
+      p.classes = classes
+    end
+    p.sub_columns = p.classes
+  end
+  return p
+end
+
+-- Reads the submission as untrusted input and checks its columns.
+local function read_submission(path, p, opts)
+  local ropts = { untrusted = true, max_file_bytes = opts.max_bytes or M.MAX_SUBMISSION_BYTES }
+  local reader, err = dtable.open(path, ropts)
+  if not reader then invalid("%s", err) end
+  local head, herr = reader:next(1)
+  reader:close()
+  if not head then invalid("%s", herr or "the submission is empty") end
+  -- Columns first, by name: missing and unexpected ones are named.
+  local have, missing, extra = {}, {}, {}
+  for _, n in ipairs(head:names()) do have[n] = true end
+  local want = { [p.id] = true }
+  local expected = { p.id }
+  for _, c in ipairs(p.sub_columns) do want[c] = true expected[#expected + 1] = c end
+  for _, c in ipairs(expected) do if not have[c] then missing[#missing + 1] = c end end
+  for _, n in ipairs(head:names()) do if not want[n] then extra[#extra + 1] = n end end
+  if #missing > 0 or #extra > 0 then
+    local parts = {}
+    if #missing > 0 then parts[#parts + 1] = "missing column(s) " .. join(missing, 10) end
+    if #extra > 0 then parts[#parts + 1] = "unexpected column(s) " .. join(extra, 10) end
+    invalid("the submission has %s (expected %s)", table.concat(parts, " and "), join(expected, 12))
+  end
+  if head.nrows == 0 then invalid("the submission has no rows (only a header)") end
+  head:close()
+  -- Typed read: numbers must be numbers (the reader names the line and column otherwise).
+  local numeric = p.info.kind == "numeric" or p.info.kind == "proba"
+  ropts.types = { [p.id] = "string" }
+  for _, c in ipairs(p.sub_columns) do ropts.types[c] = numeric and "float" or "string" end
+  local sub
+  sub, err = dtable.read(path, ropts)
+  if not sub then invalid("%s", err) end
+  return sub
+end
+
+-- Checks ids: duplicates, ids missing from the submission, ids the answers do not know.
+local function align(p, answers, sub)
+  local sub_id = sub:column(p.id)
+  if sub_id.nmissing > 0 then
+    invalid("the submission has %d row(s) with an empty %s (first at row %d)", sub_id.nmissing, p.id,
+            sub_id:first_bad() or 0)
+  end
+  local sidx, err = sub:index(p.id)
+  if not sidx then invalid("%s", err) end
+  local ndup, duprows = sidx:duplicates(EXAMPLES)
+  if ndup > 0 then
+    invalid("the submission has %d duplicate id(s) in %s, e.g. %s", ndup, p.id, join(ids_at(sub_id, duprows)))
+  end
+  local aidx = assert(answers:index(p.id))
+  local nunknown, unknown = aidx:unmatched(sub_id, EXAMPLES)
+  local ans_id = answers:column(p.id)
+  local nmiss, missing = sidx:unmatched(ans_id, EXAMPLES)
+  if nunknown > 0 or nmiss > 0 then
+    local parts = {}
+    if nmiss > 0 then
+      parts[#parts + 1] = string.format("%d id(s) of the answers are missing (e.g. %s)", nmiss,
+                                        join(ids_at(ans_id, missing)))
+    end
+    if nunknown > 0 then
+      parts[#parts + 1] = string.format("%d id(s) are not in the answers (e.g. %s)", nunknown,
+                                        join(ids_at(sub_id, unknown)))
+    end
+    invalid("the submission has %d rows but %d are expected: %s", sub.nrows, answers.nrows,
+            table.concat(parts, "; "))
+  end
+  local aligned = sidx:align(ans_id)
+  sidx:close()
+  aidx:close()
+  return aligned
+end
+
+-- Values: finite numbers where numbers are needed, probabilities in [0, 1], labels from
+-- the label set.
+local function check_values(p, aligned, answers)
+  local kind = p.info.kind
+  local id = answers:column(p.id)
+  if kind == "numeric" or kind == "proba" then
+    local lo, hi = -math.huge, math.huge
+    if kind == "proba" or p.info.name:match("^log_loss") then lo, hi = 0, 1 end
+    for _, c in ipairs(p.sub_columns) do
+      local col = aligned:column(c)
+      local r = col:first_bad(lo, hi)
+      if r then
+        local v = col[r]
+        local what = v == nil and "is empty" or v ~= v and "is NaN" or (v == math.huge or v == -math.huge) and "is infinite"
+                     or string.format("is %.17g, outside [%g, %g]", v, lo, hi)
+        invalid("column %s %s for id %s", c, what, tostring(id[r]))
+      end
+    end
+  elseif kind == "labels" then
+    local allowed = {}
+    local labels = p.labels
+    if not labels then
+      labels = {}
+      local a = answers:column(p.targets[1])
+      for i = 1, a.n do
+        local v = a[i]
+        if v ~= nil and not allowed[tostring(v)] then allowed[tostring(v)] = true labels[#labels + 1] = tostring(v) end
+      end
+    else
+      for _, l in ipairs(labels) do allowed[tostring(l)] = true end
+    end
+    local col = aligned:column(p.sub_columns[1])
+    for i = 1, col.n do
+      local v = col[i]
+      if v == nil then invalid("column %s is empty for id %s", p.sub_columns[1], tostring(id[i])) end
+      if not allowed[v] then
+        table.sort(labels)
+        invalid("column %s has the label '%s' for id %s, which is not one of: %s", p.sub_columns[1], v,
+                tostring(id[i]), join(labels, 20))
+      end
+    end
+  end
+end
+
+-- Truth ids for proba metrics from one-hot answer columns (the column holding the largest value).
+local function onehot_truth(p, answers)
+  local cols = {}
+  for i, c in ipairs(p.classes) do cols[i] = answers:column(c) end
+  local y = {}
+  for r = 1, answers.nrows do
+    local best, arg = -math.huge, nil
+    for j, c in ipairs(cols) do
+      local v = c[r]
+      if v ~= nil and v > best then best, arg = v, j end
+    end
+    y[r] = arg and p.classes[arg]
+  end
+  return y
+end
+
+local function compute(p, spec, answers, aligned)
+  local kind = p.info.kind
+  local params = {}
+  for k, v in pairs(spec.metric_params or {}) do params[k] = v end
+  if kind == "proba" then
+    local cols = {}
+    for i, c in ipairs(p.classes) do cols[i] = aligned:column(c) end
+    params.labels = p.classes
+    local truth = p.onehot and onehot_truth(p, answers) or answers:column(p.targets[1])
+    return metrics.compute(p.info.name, truth, cols, params)
+  end
+  if #p.targets == 1 then
+    return metrics.compute(p.info.name, answers:column(p.targets[1]), aligned:column(p.sub_columns[1]), params)
+  end
+  local ys, ps = {}, {}
+  for i, c in ipairs(p.targets) do ys[i], ps[i] = answers:column(c), aligned:column(p.sub_columns[i]) end
+  return metrics.compute(p.info.name, ys, ps, params)
+end
+
+-- score_tables(spec, answers, submission_path [, opts]) -> raw score | nil, message
+local function score(spec, answers, path, opts)
+  local p = plan(spec, answers)
+  local sub = read_submission(path, p, opts or {})
+  local aligned = align(p, answers, sub)
+  sub:close()
+  check_values(p, aligned, answers)
+  local v, err = compute(p, spec, answers, aligned)
+  aligned:close()
+  if v == nil then invalid("%s", err) end
+  return v, p.info
+end
+
+local function protect(fn, ...)
+  local res = { pcall(fn, ...) }
+  if res[1] then return true, res[2], res[3] end
+  local e = res[2]
+  if getmetatable(e) == Invalid then return false, e.msg end
+  error(e, 0)
+end
+
+-- score_files(metric, truth_path, pred_path [, params]) -> score | nil, message
+-- (dojo score): ids in the first column of both files; the value columns by the metric's
+-- kind: single-target metrics use the second column of each file (names may differ);
+-- probability metrics take the truth's labels from its second column and one prediction
+-- column per class, named by the label; numeric metrics over several columns use every
+-- non-id column of the truth, with the same names in the prediction.
+function M.score_files(metric, truth_path, pred_path, params)
+  local info = metrics.info(metric)
+  if not info then return nil, string.format("unknown metric '%s' (dojo score --list shows them)", tostring(metric)) end
+  local answers, err = dtable.read(truth_path)
+  if not answers then return nil, "cannot read the truth: " .. err end
+  local names = answers:names()
+  if #names < 2 then
+    answers:close()
+    return nil, truth_path .. " needs an id column and at least one value column"
+  end
+  local spec = { metric = metric, id_column = names[1], metric_params = params }
+  if info.kind ~= "numeric" or #names == 2 then
+    spec.target_columns = { names[2] }
+    if info.kind ~= "proba" then
+      local reader, rerr = dtable.open(pred_path, { untrusted = true, max_file_bytes = M.MAX_SUBMISSION_BYTES })
+      if not reader then
+        answers:close()
+        return nil, rerr
+      end
+      local head, herr = reader:next(1)
+      reader:close()
+      if not head then
+        answers:close()
+        return nil, herr or (pred_path .. " is empty")
+      end
+      local pn = head:names()
+      head:close()
+      if #pn == 2 and pn[1] == names[1] then spec.submission_columns = { pn[2] } end
+    end
+  end
+  local ok, v = protect(score, spec, answers, pred_path, {})
+  answers:close()
+  if not ok then return nil, v end
+  return v
+end
+
+-- grade(spec, submission_path [, opts]) -> result table (status SUCCESS or FAILED).
+-- spec: metric, metric_params, id_column, target_columns, labels, class_columns,
+-- higher_is_better (default: the metric's), answers (path), leaderboards = { public = lb,
+-- private = lb } (from leaderboard_from_*).
+function M.grade(spec, path, opts)
+  local answers, err = dtable.read(spec.answers)
+  if not answers then
+    return { status = "FAILED", error = { type = "GradingError", message = "cannot read the answers: " .. err } }
+  end
+  local ok, v, info = protect(score, spec, answers, path, opts)
+  answers:close()
+  if not ok then return { status = "FAILED", error = { type = "InvalidSubmission", message = v } } end
+  local result = { status = "SUCCESS", raw_score = v, metric = spec.metric }
+  local lbs = spec.leaderboards or {}
+  if lbs.public or lbs.private then
+    local pos = {}
+    local sum, cnt = 0, 0
+    for _, which in ipairs { "public", "private" } do
+      if lbs[which] then
+        pos[which] = M.position(v, lbs[which])
+        sum, cnt = sum + pos[which].score, cnt + 1
+      end
+    end
+    pos.avg = sum / cnt
+    result.position = pos
+    local medal, above = M.medal(v, lbs.private or lbs.public)
+    result.medal, result.above_median = medal, above
+  end
+  result.higher_is_better = info.higher_is_better
+  return result
+end
+
+return M

@@ -1,0 +1,353 @@
+-- grade_spec.lua -- grading: HumanRank positions, medals, submission validation (a table of
+-- bad submissions, each with its exit code and message), dojo score and dojo grade, on Lua
+-- 5.4 and LuaJIT alike.
+local dojo = require "dojo"
+local grade = require "dojo.grade"
+local cli = require "dojo.cli"
+
+local function tmpdir()
+  local p = os.tmpname()
+  os.remove(p)
+  assert(os.execute("mkdir -p '" .. p .. "'"))
+  return p
+end
+
+local function write(path, text) assert(dojo.core.file_write(path, text)) end
+
+local function run(...)
+  local out, err = {}, {}
+  local real_out, real_err = io.stdout, io.stderr
+  io.stdout = { write = function(_, ...) for _, s in ipairs { ... } do out[#out + 1] = s end end }
+  io.stderr = { write = function(_, ...) for _, s in ipairs { ... } do err[#err + 1] = s end end }
+  local ok, code = pcall(cli.main, { [0] = "dojo", ... })
+  io.stdout, io.stderr = real_out, real_err
+  assert(ok, code)
+  return code, table.concat(out), table.concat(err)
+end
+
+describe("HumanRank positions", function()
+  it("follow MLE-Dojo's formula on a full leaderboard", function()
+    local lb = assert(grade.leaderboard_from_scores({ 0.9, 0.8, 0.8, 0.5 }, true))
+    assert.are.same({ position = 1, total = 4, score = 1 }, grade.position(0.95, lb))
+    assert.are.same({ position = 1, total = 4, score = 1 }, grade.position(0.9, lb)) -- meets the best
+    assert.are.same({ position = 2, total = 4, score = 0.75 }, grade.position(0.8, lb))
+    assert.are.same({ position = 4, total = 4, score = 0.25 }, grade.position(0.6, lb))
+    assert.are.same({ position = 5, total = 4, score = 0 }, grade.position(0.1, lb))
+    local low = assert(grade.leaderboard_from_scores({ 3, 1, 2 }, false))
+    assert.are.equal(1, grade.position(0.5, low).position)
+    assert.are.equal(2, grade.position(1.5, low).position)
+    assert.are.equal(4, grade.position(9, low).position)
+  end)
+
+  it("agree between a full leaderboard and its 101 quantiles", function()
+    for _, hib in ipairs { true, false } do
+      local scores = {}
+      for i = 1, 101 do scores[i] = math.floor(((i * 7919) % 101) / 3) / 10 end -- ties
+      local sorted = {}
+      for i, v in ipairs(scores) do sorted[i] = v end
+      table.sort(sorted)
+      local full = assert(grade.leaderboard_from_scores(scores, hib))
+      local q = assert(grade.leaderboard_from_quantiles(sorted, 101, hib))
+      for s = -0.05, 3.5, 0.05 do
+        assert.are.equal(grade.position(s, full).position, grade.position(s, q).position,
+                         "score " .. s .. (hib and " higher" or " lower"))
+      end
+    end
+  end)
+
+  it("rejects malformed leaderboards", function()
+    assert.is_nil(grade.leaderboard_from_scores({}, true))
+    assert.is_nil(grade.leaderboard_from_quantiles({ 1, 2 }, 10, true))
+  end)
+end)
+
+describe("medals", function()
+  it("use MLE-bench's thresholds by team count", function()
+    assert.are.same({ 1, 2, 4 }, { grade.medal_ranks(10) })
+    assert.are.same({ 9, 19, 39 }, { grade.medal_ranks(99) })
+    assert.are.same({ 10, 20, 40 }, { grade.medal_ranks(100) })
+    assert.are.same({ 10, 49, 99 }, { grade.medal_ranks(249) })
+    assert.are.same({ 10, 50, 100 }, { grade.medal_ranks(250) })
+    assert.are.same({ 11, 50, 100 }, { grade.medal_ranks(999) })
+    assert.are.same({ 12, 50, 100 }, { grade.medal_ranks(1000) })
+    assert.are.same({ 18, 200, 400 }, { grade.medal_ranks(4000) })
+    assert.are.same({ 1, 1, 1 }, { grade.medal_ranks(2) })
+  end)
+
+  it("go to scores that meet the threshold rank's score, and say above median", function()
+    local scores = {}
+    for i = 1, 100 do scores[i] = i end -- rank r has score 101 - r
+    local lb = assert(grade.leaderboard_from_scores(scores, true))
+    assert.are.same({ "gold", true }, { grade.medal(91, lb) })     -- rank 10 scores 91
+    assert.are.same({ "silver", true }, { grade.medal(90.5, lb) })
+    assert.are.same({ "bronze", true }, { grade.medal(61, lb) })    -- rank 40 scores 61
+    assert.are.same({ "none", true }, { grade.medal(60, lb) })
+    assert.are.same({ "none", false }, { grade.medal(50.5, lb) })   -- median 50.5: not above
+  end)
+end)
+
+-- A competition fixture: 40 answers with ids, a binary target, a leaderboard.
+local ROOT, COMPS
+local function fixture()
+  if ROOT then return end
+  ROOT, COMPS = tmpdir(), tmpdir()
+  assert(os.execute("mkdir -p '" .. ROOT .. "/toy/private' '" .. COMPS .. "/toy' '" .. COMPS .. "/toycls'"))
+  local lines = { "id,target" }
+  for i = 1, 40 do lines[#lines + 1] = string.format("%d,%d", 1000 + i, (i * 7) % 3 == 0 and 1 or 0) end
+  write(ROOT .. "/toy/private/test_answer.csv", table.concat(lines, "\n") .. "\n")
+  local lb = { "rank,score" }
+  for r = 1, 50 do lb[#lb + 1] = string.format("%d,%.4f", r, 1 - r / 100) end
+  write(ROOT .. "/toy/private/private_leaderboard.csv", table.concat(lb, "\n") .. "\n")
+  write(ROOT .. "/toy/private/public_leaderboard.csv", table.concat(lb, "\n") .. "\n")
+  write(COMPS .. "/toy/competition.lua", [[
+return dojo.competition {
+  name = "toy", title = "A toy binary task", metric = "roc_auc",
+  id_column = "id", target_columns = { "target" },
+}
+]])
+  assert(os.execute("mkdir -p '" .. ROOT .. "/toycls/private'"))
+  local cls = { "id,species" }
+  local names = { "Adelie", "Gentoo", "Chinstrap" }
+  for i = 1, 30 do cls[#cls + 1] = string.format("p%d,%s", i, names[i % 3 + 1]) end
+  write(ROOT .. "/toycls/private/test_answer.csv", table.concat(cls, "\n") .. "\n")
+  write(COMPS .. "/toycls/competition.lua", [[
+return dojo.competition {
+  name = "toycls", metric = "accuracy", id_column = "id", target_columns = { "species" },
+  leaderboard = { private = { rows = 101, quantiles = (function()
+    local q = {} for i = 0, 100 do q[i + 1] = i / 100 end return q end)() } },
+}
+]])
+end
+
+local function submission(rows, header)
+  local path = os.tmpname()
+  local lines = { header or "id,target" }
+  for _, r in ipairs(rows) do lines[#lines + 1] = r end
+  write(path, table.concat(lines, "\n") .. "\n")
+  return path
+end
+
+local function good_rows(shuffle)
+  local rows = {}
+  for i = 1, 40 do
+    local y = (i * 7) % 3 == 0 and 1 or 0
+    rows[i] = string.format("%d,%.3f", 1000 + i, y == 1 and 0.6 + i / 1000 or 0.4 - i / 1000)
+  end
+  if shuffle then
+    for i = #rows, 2, -1 do
+      local j = (i * 17) % i + 1
+      rows[i], rows[j] = rows[j], rows[i]
+    end
+  end
+  return rows
+end
+
+describe("dojo grade", function()
+  setup(fixture)
+
+  it("grades a perfect submission: raw score, positions on both leaderboards, a medal", function()
+    local code, out = run("grade", "toy", submission(good_rows()), "--data-root", ROOT,
+                          "--competitions", COMPS, "--json")
+    assert.are.equal(0, code)
+    local r = assert(dojo.json.decode(out))
+    assert.are.equal("SUCCESS", r.status)
+    assert.are.equal(1, r.raw_score)
+    assert.are.equal(1, r.position.public.position)
+    assert.are.equal(50, r.position.private.total)
+    assert.are.equal(1, r.position.avg)
+    assert.are.equal("gold", r.medal)
+  end)
+
+  it("scores a shuffled copy the same (rows are matched by id)", function()
+    local code, out = run("grade", "toy", submission(good_rows(true)), "--data-root", ROOT,
+                          "--competitions", COMPS, "--json")
+    assert.are.equal(0, code)
+    assert.are.equal(1, dojo.json.decode(out).raw_score)
+  end)
+
+  it("grades from catalog-style quantiles when no leaderboard file exists", function()
+    local rows = {}
+    local names = { "Adelie", "Gentoo", "Chinstrap" }
+    for i = 1, 30 do rows[i] = string.format("p%d,%s", i, i <= 15 and names[i % 3 + 1] or "Adelie") end
+    local code, out = run("grade", "toycls", submission(rows, "id,species"), "--data-root", ROOT,
+                          "--competitions", COMPS, "--json")
+    assert.are.equal(0, code, out)
+    local r = dojo.json.decode(out)
+    assert.are.equal(0.5 + 5 / 30, r.raw_score) -- 15 right + the 5 Adelie among the rest
+    assert.are.equal(101, r.position.private.total)
+  end)
+
+  local bad = {
+    { "a missing file", function() return "/nonexistent/sub.csv" end, "cannot open /nonexistent/sub.csv" },
+    { "an empty file", function() return submission({}, "") end, "empty" },
+    { "a header only", function() return submission({}) end, "no rows" },
+    { "not a CSV (ragged)", function() return submission({ "1001,0.5,7", "1002" }) end, "line" },
+    { "a missing column", function() return submission({ "1001" }, "id") end, "missing column(s) target" },
+    { "an extra column", function()
+        local rows = {}
+        for i, r in ipairs(good_rows()) do rows[i] = r .. ",x" end
+        return submission(rows, "id,target,extra")
+      end, "unexpected column(s) extra" },
+    { "a wrong column name", function() return submission(good_rows(), "id,prediction") end,
+      "missing column(s) target and unexpected column(s) prediction" },
+    { "duplicate ids", function()
+        local rows = good_rows()
+        rows[2] = rows[1]
+        return submission(rows)
+      end, "1 duplicate id(s) in id, e.g. 1001" },
+    { "ids missing from the submission", function()
+        local rows = good_rows()
+        table.remove(rows, 5)
+        return submission(rows)
+      end, "39 rows but 40 are expected: 1 id(s) of the answers are missing (e.g. 1005)" },
+    { "ids the answers do not know", function()
+        local rows = good_rows()
+        rows[7] = "99999,0.5"
+        return submission(rows)
+      end, "1 id(s) are not in the answers (e.g. 99999)" },
+    { "a non-numeric value", function()
+        local rows = good_rows()
+        rows[3] = "1003,abc"
+        return submission(rows)
+      end, "abc" },
+    { "a NaN", function()
+        local rows = good_rows()
+        rows[4] = "1004,nan"
+        return submission(rows)
+      end, "column target is NaN for id 1004" },
+    { "an infinity", function()
+        local rows = good_rows()
+        rows[4] = "1004,inf"
+        return submission(rows)
+      end, "column target is infinite for id 1004" },
+    { "an empty value", function()
+        local rows = good_rows()
+        rows[9] = "1009,"
+        return submission(rows)
+      end, "column target is empty for id 1009" },
+    { "a symbolic link to a secret", function()
+        local link = os.tmpname()
+        os.remove(link)
+        assert(os.execute("ln -s '" .. ROOT .. "/toy/private/test_answer.csv' '" .. link .. "'"))
+        return link
+      end, "symbolic link" },
+    { "a FIFO (refused without blocking)", function()
+        local fifo = os.tmpname()
+        os.remove(fifo)
+        assert(os.execute("mkfifo '" .. fifo .. "'"))
+        return fifo
+      end, "not a regular file" },
+    { "a hard link", function()
+        local p = submission(good_rows())
+        assert(os.execute("ln -f '" .. p .. "' '" .. p .. ".hard'"))
+        return p
+      end, "more than one hard link" },
+    { "a directory", function() return ROOT end, "Is a directory" },
+  }
+  for _, case in ipairs(bad) do
+    it("rejects " .. case[1] .. " with exit 1 and a sentence naming the problem", function()
+      local code, out, err = run("grade", "toy", case[2](), "--data-root", ROOT, "--competitions", COMPS)
+      assert.are.equal(1, code, err)
+      assert.truthy(err:find(case[3], 1, true), "'" .. err .. "' should contain '" .. case[3] .. "'")
+      assert.are.equal(1, select(2, err:gsub("\n", ""))) -- one line
+      local jcode, jout = run("grade", "toy", case[2](), "--data-root", ROOT, "--competitions", COMPS, "--json")
+      assert.are.equal(1, jcode)
+      local doc = assert(dojo.json.decode(jout))
+      assert.are.equal("FAILED", doc.status)
+      assert.are.equal("InvalidSubmission", doc.error.type)
+    end)
+  end
+
+  it("rejects labels outside the label set, naming them", function()
+    local rows = {}
+    for i = 1, 30 do rows[i] = string.format("p%d,%s", i, i == 4 and "Emperor" or "Adelie") end
+    local code, _, err = run("grade", "toycls", submission(rows, "id,species"), "--data-root", ROOT,
+                             "--competitions", COMPS)
+    assert.are.equal(1, code)
+    assert.truthy(err:find("label 'Emperor' for id p4, which is not one of: Adelie, Chinstrap, Gentoo", 1, true), err)
+  end)
+
+  it("answers an unknown competition or missing data with exit 2", function()
+    local code, _, err = run("grade", "nope", "x.csv", "--data-root", ROOT, "--competitions", COMPS)
+    assert.are.equal(2, code)
+    assert.truthy(err:find("no such competition 'nope'", 1, true))
+    code, _, err = run("grade", "toy", "x.csv", "--data-root", "/nonexistent", "--competitions", COMPS)
+    assert.are.equal(2, code)
+    assert.truthy(err:find("no prepared answers", 1, true))
+  end)
+
+  it("grades with a metric registered in Lua like a built-in one", function()
+    dojo.metrics.register("mean_pred", function(truth, pred)
+      local s = 0
+      for i = 1, pred.n do s = s + pred[i] end
+      return s / pred.n
+    end, { higher_is_better = false })
+    local spec = { metric = "mean_pred", id_column = "id", target_columns = { "target" },
+                   answers = ROOT .. "/toy/private/test_answer.csv" }
+    local rows = {}
+    for i = 1, 40 do rows[i] = string.format("%d,%d", 1000 + i, i % 2) end
+    local r = grade.grade(spec, submission(rows))
+    assert.are.equal("SUCCESS", r.status)
+    assert.are.equal(0.5, r.raw_score)
+    assert.is_false(r.higher_is_better)
+    dojo.metrics.unregister("mean_pred")
+  end)
+end)
+
+describe("dojo score", function()
+  it("scores files matched by id, in any order, with the CONTRACT's column rules", function()
+    local d = tmpdir()
+    write(d .. "/t.csv", "id,y\n1,1\n2,0\n3,1\n4,0\n")
+    write(d .. "/p.csv", "id,score\n4,0.2\n3,0.9\n2,0.1\n1,0.7\n")
+    local code, out = run("score", "roc_auc", d .. "/t.csv", d .. "/p.csv")
+    assert.are.equal(0, code)
+    assert.are.equal("1\n", out)
+    write(d .. "/r.csv", "id,y\n1,3.0\n2,5.0\n")
+    write(d .. "/q.csv", "id,y\n2,5.0\n1,1.0\n")
+    code, out = run("score", "rmse", d .. "/r.csv", d .. "/q.csv")
+    assert.are.equal(0, code)
+    assert.are.equal(string.format("%.17g\n", math.sqrt(2)), out)
+    write(d .. "/mt.csv", "id,label\n1,a\n2,b\n")
+    write(d .. "/mp.csv", "id,a,b\n1,0.8,0.2\n2,0.4,0.6\n")
+    code, out = run("score", "log_loss_multiclass", d .. "/mt.csv", d .. "/mp.csv", "--json")
+    assert.are.equal(0, code, out)
+    local v = dojo.json.decode(out).score
+    assert.is_true(math.abs(v - (-(math.log(0.8) + math.log(0.6)) / 2)) < 1e-12)
+    write(d .. "/ct.csv", "id,a,b\n1,1,2\n2,3,4\n")
+    write(d .. "/cp.csv", "id,b,a\n2,4,3\n1,2,2\n")
+    code, out = run("score", "mcrmse", d .. "/ct.csv", d .. "/cp.csv")
+    assert.are.equal(0, code, out)
+    assert.is_true(math.abs(tonumber(out) - (math.sqrt(0.5) + 0) / 2) < 1e-12)
+  end)
+
+  it("rejects a bad prediction with exit 1 and usage errors with exit 2", function()
+    local d = tmpdir()
+    write(d .. "/t.csv", "id,y\n1,1\n2,0\n")
+    write(d .. "/p.csv", "id,y\n1,0.5\n")
+    local code, _, err = run("score", "roc_auc", d .. "/t.csv", d .. "/p.csv")
+    assert.are.equal(1, code)
+    assert.truthy(err:find("missing", 1, true))
+    code, _, err = run("score", "no_such_metric", d .. "/t.csv", d .. "/p.csv")
+    assert.are.equal(2, code)
+    assert.truthy(err:find("unknown metric 'no_such_metric'", 1, true))
+    code = run("score", "roc_auc", d .. "/t.csv")
+    assert.are.equal(2, code)
+    code, _, err = run("score", "rmse", d .. "/t.csv", d .. "/p.csv", "--param", "bogus")
+    assert.are.equal(2, code)
+  end)
+
+  it("lists every metric of the catalog vocabulary", function()
+    local code, out = run("score", "--list")
+    assert.are.equal(0, code)
+    for _, m in ipairs { "accuracy", "balanced_accuracy", "error_rate", "roc_auc", "roc_auc_mean_columns",
+                         "gini_normalized", "log_loss", "log_loss_multiclass", "log_loss_mean_columns",
+                         "weighted_log_loss", "rmse", "rmsle", "mse", "mae", "medae", "r2", "mape", "smape",
+                         "rmspe", "mcrmse", "mcrmsle", "f1", "f1_macro", "f1_micro", "f1_weighted",
+                         "f1_samples", "precision", "recall", "mcc", "qwk", "map_at_k", "apk", "ndcg_at_k",
+                         "spearman", "pearson", "kendall_tau", "spearman_mean_columns",
+                         "macro_average_precision", "kl_divergence", "jaccard_word", "levenshtein_mean",
+                         "dice_rle", "iou_map" } do
+      assert.truthy(out:find("\n" .. m .. " ", 1, true) or out:find("^" .. m .. " "), m .. " is missing")
+    end
+  end)
+end)
