@@ -74,7 +74,7 @@ project "dojo"
           "core/lua/*.h" }
   buildoptions { lua_cflags }
   linkoptions { "-Wl,--version-script=../core/libdojo.map", "-Wl,-soname,libdojo.so",
-                "-Wl,--no-undefined", lua_libs, "-lz", "-lm", "-ldl", "-lpthread" }
+                "-Wl,--no-undefined", lua_libs, "-lz", "-lseccomp", "-lm", "-ldl", "-lpthread" }
   outdirs("lib")
 
 -- build/lib/dojo/core.so: the Lua 5.4 module: the kernel and the binding, self-contained.
@@ -89,7 +89,7 @@ project "dojo_core"
           "core/lua/*.h" }
   excludes { "core/embed.c" }
   buildoptions { lua_cflags }
-  linkoptions { "-lz", "-lm", "-lpthread" }
+  linkoptions { "-lz", "-lseccomp", "-lm", "-lpthread" }
   outdirs("lib/dojo")
 
 -- build/bin/dojo: the command line, a host of the embedding API.
@@ -104,8 +104,10 @@ project "dojo_cli"
 -- build/bin/dojo_test: the C tests (TAP).
 project "dojo_test"
   kind "ConsoleApp"
-  files { "tests/c/*.c", "tests/c/*.h" }
-  links { "dojo", "z", "m" }
+  -- the Landlock and seccomp layers are internal (not exported by libdojo): their tests
+  -- link the objects directly
+  files { "tests/c/*.c", "tests/c/*.h", "core/landlock.c", "core/seccomp.c", "core/fsio.c" }
+  links { "dojo", "seccomp", "pthread", "z", "m" }
   linkoptions { "-Wl,-rpath,'$$ORIGIN/../lib'" }
   outdirs("bin")
 
@@ -116,3 +118,12 @@ project "dojo_bench_csv"
   links { "dojo" }
   linkoptions { "-Wl,-rpath,'$$ORIGIN/../lib'" }
   outdirs("bin")
+
+-- build/bin/dojo_bench_sandbox: the sandbox benchmark (bench/sandbox runs it).
+project "dojo_bench_sandbox"
+  kind "ConsoleApp"
+  files { "bench/sandbox_bench.c" }
+  links { "dojo" }
+  linkoptions { "-Wl,-rpath,'$$ORIGIN/../lib'" }
+  outdirs("bin")
+

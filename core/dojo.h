@@ -186,6 +186,20 @@ size_t dojo_index_duplicates(const dojo_index *idx, int64_t *rows, size_t max);
    their text ("42" finds 42). rows has dojo_table_nrows(other) entries. */
 int dojo_index_match(const dojo_index *idx, const dojo_table *other, size_t col, int64_t *rows,
                      char *err, size_t errlen);
+/* Counts of a join (dojo_index_join). */
+typedef struct dojo_join {
+    uint64_t unmatched;    /* rows of other whose key the index lacks (or is missing) */
+    uint64_t duplicates;   /* rows of other whose indexed row an earlier row already matched */
+    uint64_t missing;      /* indexed rows (with a key) that no row of other matched */
+} dojo_join;
+
+/* Joins other's rows to the indexed table in one pass: rows[i] as dojo_index_match gives it,
+   and the counts above. examples (3 * max entries, or NULL) gets the first max rows of each
+   kind, 0-based: [0, max) unmatched rows of other, [max, 2 max) duplicate rows of other,
+   [2 max, 3 max) indexed rows never matched. A submission joins cleanly when all three
+   counts are 0: then rows is a permutation of the indexed table's rows. */
+int dojo_index_join(const dojo_index *idx, const dojo_table *other, size_t col, int64_t *rows,
+                    dojo_join *stats, int64_t *examples, size_t max, char *err, size_t errlen);
 void dojo_index_free(dojo_index *idx);
 
 /* ---------------------------------------------------------------------------------------
@@ -243,6 +257,75 @@ int dojo_metric_proba(const char *metric, const int64_t *y, const double *P, con
 int dojo_metric_text(const char *metric, const char *ydata, const int64_t *yoffs,
                      const char *pdata, const int64_t *poffs, size_t n,
                      const dojo_metric_params *prm, double *out, char *err, size_t errlen);
+
+/* ---------------------------------------------------------------------------------------
+ * Sandbox: runs untrusted code (an agent's program) under a policy and reports what
+ * happened as a flat record, like isolate's meta file. The layers (DESIGN.md) are applied
+ * in a fixed order, each only where this machine permits it, and each reported as applied
+ * or unavailable with the reason. See core/sandbox.c for the theory of operation.
+ * ------------------------------------------------------------------------------------- */
+
+enum dojo_sandbox_layer_bits {      /* for dojo_sandbox_policy.disable (tests, degraded mode) */
+    DOJO_LAYER_NAMESPACES = 1,
+    DOJO_LAYER_CGROUP = 2,
+    DOJO_LAYER_RLIMITS = 4,
+    DOJO_LAYER_UID = 8,
+    DOJO_LAYER_LANDLOCK = 16,
+    DOJO_LAYER_SECCOMP = 32,
+    DOJO_LAYER_NETNS = 64
+};
+
+typedef struct dojo_sandbox_policy {
+    const char *cmd;                 /* program to run: a path, or a name looked up in PATH */
+    const char *const *argv;         /* argv, NULL-terminated (NULL: { cmd, NULL }) */
+    const char *cwd;                 /* working directory, read-write (NULL: a fresh temp dir) */
+    const char *const *env;          /* "KEY=VALUE" entries added to the scrubbed environment */
+    double time_s;                   /* CPU seconds of the whole process tree (0: none) */
+    double wall_s;                   /* wall-clock seconds (0: none) */
+    uint64_t memory_bytes;           /* memory of the whole tree (0: none) */
+    int64_t procs;                   /* processes + threads of the tree (0: 512) */
+    uint64_t fsize_bytes;            /* largest file the program may write (0: 1 GiB) */
+    uint64_t output_bytes;           /* stdout and stderr captured, each (0: 1 MiB) */
+    int output_fails;                /* 1: output over the cap is status OL (0: truncated) */
+    const char *const *read;         /* extra read-only paths, NULL-terminated */
+    const char *const *write;        /* extra read-write paths, NULL-terminated */
+    int net;                         /* 1: allow the network (default: none at all) */
+    int gpu;                         /* 1: pass /dev/nvidia* and CUDA_VISIBLE_DEVICES */
+    int disable;                     /* dojo_sandbox_layer_bits not to apply */
+} dojo_sandbox_policy;
+
+void dojo_sandbox_policy_init(dojo_sandbox_policy *p);
+
+typedef struct dojo_sandbox_layer {
+    char name[24];                   /* "namespaces", "cgroup", "rlimits", "uid", "landlock", ... */
+    int applied;                     /* 1 applied, 0 unavailable or disabled */
+    char detail[160];                /* what was applied, or why not */
+} dojo_sandbox_layer;
+
+typedef struct dojo_sandbox_result {
+    char status[4];                  /* OK RE SG TO ML OL XX */
+    int exit_code;                   /* when the program exited (else -1) */
+    int signal;                      /* the signal that ended it (else 0) */
+    double wall_s;
+    double cpu_s;                    /* user + system of the whole tree */
+    int64_t max_rss_kb;              /* peak resident memory of the tree */
+    uint64_t output_bytes;           /* bytes written to stdout + stderr, captured or not */
+    char *out;                       /* captured stdout (NUL-terminated), out_len bytes */
+    size_t out_len;
+    char *err;                       /* captured stderr */
+    size_t err_len;
+    int nlayers;
+    dojo_sandbox_layer layers[12];
+    char message[256];               /* one sentence: what happened */
+} dojo_sandbox_result;
+
+/* Runs the policy. 0: *res is filled (whatever the program did, including status XX for
+   the sandbox's own failure after the program started); -1: the policy itself is invalid
+   (the reason in err) and nothing ran. Release the captured output with
+   dojo_sandbox_result_clear(). */
+int dojo_sandbox_run(const dojo_sandbox_policy *policy, dojo_sandbox_result *res,
+                     char *err, size_t errlen);
+void dojo_sandbox_result_clear(dojo_sandbox_result *res);
 
 /* ---------------------------------------------------------------------------------------
  * Embedding: a Lua state hosting the dojo framework, driven by JSON strings.

@@ -40,7 +40,62 @@ struct dojo_index {
     size_t nkeys;
     int64_t *dups;
     size_t ndups, dups_cap;
+    /* Dense integer keys (max - min < 2 n + 64, the common case of row ids): a direct array
+       of row + 1 per key instead of the hash slots. */
+    uint32_t *dense;
+    int64_t dmin, dmax;
 };
+
+static inline int64_t dense_find(const dojo_index *x, int64_t key)
+{
+    if (key < x->dmin || key > x->dmax)
+        return -1;
+    return (int64_t)x->dense[(uint64_t)key - (uint64_t)x->dmin] - 1;
+}
+
+/* Builds the dense form when the int keys allow it; 1 built, 0 not suitable, -1 no memory. */
+static int build_dense(dojo_index *x, const dj_col *c, size_t nrows)
+{
+    size_t present = nrows - c->nmissing;
+    if (present == 0 || nrows >= UINT32_MAX)
+        return 0;
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    for (size_t r = 0; r < nrows; r++) {
+        if (c->missing && c->missing[r])
+            continue;
+        int64_t v = c->ints[r];
+        if (v < lo)
+            lo = v;
+        if (v > hi)
+            hi = v;
+    }
+    uint64_t range = (uint64_t)hi - (uint64_t)lo;
+    if (range >= 2 * (uint64_t)present + 64)
+        return 0;
+    x->dense = calloc((size_t)range + 1, sizeof *x->dense);
+    if (!x->dense)
+        return -1;
+    x->dmin = lo;
+    x->dmax = hi;
+    for (size_t r = 0; r < nrows; r++) {
+        if (c->missing && c->missing[r])
+            continue;
+        uint32_t *slot = &x->dense[(uint64_t)c->ints[r] - (uint64_t)lo];
+        if (*slot) {
+            if (x->ndups == x->dups_cap) {
+                void *p = x->dups;
+                if (dj_grow(&p, &x->dups_cap, x->ndups + 1, sizeof(int64_t)) < 0)
+                    return -1;
+                x->dups = p;
+            }
+            x->dups[x->ndups++] = (int64_t)r;
+        } else {
+            *slot = (uint32_t)(r + 1);
+            x->nkeys++;
+        }
+    }
+    return 1;
+}
 
 static inline uint64_t hash_int(int64_t k)
 {
@@ -201,6 +256,16 @@ dojo_index *dojo_index_new(const dojo_table *t, size_t col, char *err, size_t er
     x->ints = c->ints;
     x->chars = c->chars;
     x->offs = c->offsets;
+    if (c->type == DOJO_TYPE_INT) {
+        int dense = build_dense(x, c, t->nrows);
+        if (dense < 0) {
+            dojo_index_free(x);
+            dj_err(err, errlen, "out of memory");
+            return NULL;
+        }
+        if (dense)
+            return x;
+    }
     size_t present = t->nrows - c->nmissing;
     size_t cap = 16;
     while (cap * 7 / 10 < present + 1)
@@ -238,6 +303,8 @@ dojo_index *dojo_index_new(const dojo_table *t, size_t col, char *err, size_t er
 
 static int64_t find_int_hashed(const dojo_index *x, int64_t key, uint64_t h)
 {
+    if (x->dense)
+        return dense_find(x, key);
     uint64_t tag = h >> ROW_BITS;
     for (size_t i = h & x->mask;; i = (i + 1) & x->mask) {
         uint64_t s = x->slots[i];
@@ -341,6 +408,12 @@ int dojo_index_match(const dojo_index *x, const dojo_table *other, size_t col, i
                     ok[i] = dj_parse_canonical_int(c->chars + c->offsets[row],
                                                    (size_t)(c->offsets[row + 1] - c->offsets[row]),
                                                    &ik[i]);
+                if (ok[i] && x->dense) {
+                    hs[i] = 0;
+                    if (ik[i] >= x->dmin && ik[i] <= x->dmax)
+                        __builtin_prefetch(&x->dense[(uint64_t)ik[i] - (uint64_t)x->dmin], 0);
+                    continue;
+                }
                 if (ok[i])
                     hs[i] = hash_int(ik[i]);
             } else {
@@ -373,6 +446,45 @@ void dojo_index_free(dojo_index *x)
     if (!x)
         return;
     free(x->slots);
+    free(x->dense);
     free(x->dups);
     free(x);
+}
+
+int dojo_index_join(const dojo_index *x, const dojo_table *other, size_t col, int64_t *rows,
+                    dojo_join *stats, int64_t *examples, size_t max, char *err, size_t errlen)
+{
+    if (!stats)
+        return dj_err(err, errlen, "no statistics struct given");
+    memset(stats, 0, sizeof *stats);
+    if (dojo_index_match(x, other, col, rows, err, errlen) < 0)
+        return -1;
+    size_t n = other->nrows, m = x->t->nrows;
+    unsigned char *seen = calloc(m ? m : 1, 1);
+    if (!seen)
+        return dj_err(err, errlen, "out of memory joining %zu rows", n);
+    /* examples: [0, max) unmatched rows of other, [max, 2 max) duplicates, [2 max, 3 max)
+       indexed rows never matched */
+    for (size_t i = 0; i < n; i++) {
+        int64_t r = rows[i];
+        if (r < 0) {
+            if (examples && stats->unmatched < max)
+                examples[stats->unmatched] = (int64_t)i;
+            stats->unmatched++;
+        } else if (seen[r]) {
+            if (examples && stats->duplicates < max)
+                examples[max + stats->duplicates] = (int64_t)i;
+            stats->duplicates++;
+        } else
+            seen[r] = 1;
+    }
+    const unsigned char *miss = x->t->cols[x->col].missing;
+    for (size_t r = 0; r < m; r++)
+        if (!seen[r] && !(miss && miss[r])) {
+            if (examples && stats->missing < max)
+                examples[2 * max + stats->missing] = (int64_t)r;
+            stats->missing++;
+        }
+    free(seen);
+    return 0;
 }

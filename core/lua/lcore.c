@@ -112,5 +112,6 @@ int luaopen_dojo_core(lua_State *L)
     lua_setfield(L, -2, "binding");
     dj_lua_open_table(L);
     dj_lua_open_metrics(L);
+    dj_lua_open_sandbox(L);
     return 1;
 }

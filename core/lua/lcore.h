@@ -26,6 +26,8 @@ typedef struct cbox {
 cbox *dj_lua_testcolumn(lua_State *L, int idx);
 /* Registers the metric functions into the module table at the top of the stack. */
 void dj_lua_open_metrics(lua_State *L);
+/* Registers sandbox_run into the module table at the top of the stack. */
+void dj_lua_open_sandbox(lua_State *L);
 
 /* Pushes nil and a message; returns 2 (the `nil, message` convention). */
 int dj_lua_fail(lua_State *L, const char *msg);

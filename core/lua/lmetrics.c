@@ -186,6 +186,8 @@ static void check_params(lua_State *L, int idx, dojo_metric_params *p)
             p->width = (int64_t)luaL_checkinteger(L, -1);
         else if (strcmp(key, "zero_division") == 0)
             p->zero_division = luaL_checknumber(L, -1);
+        else if (strcmp(key, "labels") == 0)
+            ; /* class names of a proba truth column: read by l_metric_proba */
         else
             luaL_error(L, "unknown metric parameter '%s' (eps, k, pos_label, nclasses, average, "
                           "renormalize, height, width, zero_division)", key);
@@ -289,7 +291,59 @@ static int l_metric_labels(lua_State *L)
     return result(L, rc, v, err, &f);
 }
 
-/* metric_proba(name, y, Ps [, w [, params]]): y class ids, Ps a list of k probability vectors. */
+/* Class ids of a string column of labels, by their position in params.labels (a list of
+   strings): a hash index over the class names, matched in C. */
+static void labels_to_ids(lua_State *L, cbox *c, int params, int64_t *y, vfail *f)
+{
+    lua_getfield(L, params, "labels");
+    int lt = lua_gettop(L);
+    size_t k = (size_t)lua_rawlen(L, lt);
+    int64_t *offs = lua_newuserdatauv(L, (k + 1) * sizeof *offs, 0);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    offs[0] = 0;
+    for (size_t i = 0; i < k; i++) {
+        lua_rawgeti(L, lt, (lua_Integer)i + 1);
+        size_t len;
+        const char *s = lua_tolstring(L, -1, &len);
+        if (!s)
+            luaL_error(L, "params.labels[%d] must be a string", (int)i + 1);
+        luaL_addvalue(&b);
+        offs[i + 1] = offs[i] + (int64_t)len;
+    }
+    luaL_pushresult(&b);
+    char err[DJ_ERRLEN];
+    dojo_table *t = dojo_table_new();
+    dojo_index *idx = NULL;
+    int rc = t ? dojo_table_add_strings(t, "label", lua_tostring(L, -1), offs, NULL, k, err, sizeof err) : -1;
+    if (rc == 0) {
+        idx = dojo_index_new(t, 0, err, sizeof err);
+        rc = idx ? dojo_index_match(idx, c->owner->t, c->col, y, err, sizeof err) : -1;
+    }
+    dojo_index_free(idx);
+    dojo_table_free(t);
+    if (rc < 0) {
+        snprintf(f->msg, sizeof f->msg, "truth: %.480s", t ? err : "out of memory");
+        f->failed = 1;
+        return;
+    }
+    const int64_t *offs_y;
+    const char *data = dojo_table_column_strings(c->owner->t, c->col, &offs_y);
+    for (size_t i = 0; i < c->n; i++)
+        if (y[i] < 0) {
+            if (missing_at(c, i))
+                snprintf(f->msg, sizeof f->msg, "truth: row %zu is missing", i + 1);
+            else
+                snprintf(f->msg, sizeof f->msg, "truth: row %zu has the label '%.*s', which no probability "
+                         "column names", i + 1, (int)(offs_y[i + 1] - offs_y[i] > 100 ? 100 : offs_y[i + 1] - offs_y[i]),
+                         data + offs_y[i]);
+            f->failed = 1;
+            return;
+        }
+}
+
+/* metric_proba(name, y, Ps [, w [, params]]): y class ids (or a string column of labels with
+   params.labels naming the classes in Ps's order), Ps a list of k probability vectors. */
 static int l_metric_proba(lua_State *L)
 {
     const char *name = luaL_checkstring(L, 1);
@@ -302,8 +356,19 @@ static int l_metric_proba(lua_State *L)
     vfail f = {.failed = 0};
     double *w = weights(L, 4, n, &f);
     int64_t *y = lua_newuserdatauv(L, (n ? n : 1) * sizeof *y, 0);
-    vec_ints(L, 2, n, y, "truth", &f);
-    double *P = gather(L, 3, n, k, "prediction", &f);
+    cbox *yc = dj_lua_testcolumn(L, 2);
+    int named = 0;
+    if (yc && yc->type == DOJO_TYPE_STRING && lua_istable(L, 5)) {
+        lua_getfield(L, 5, "labels");
+        named = lua_istable(L, -1);
+        lua_pop(L, 1);
+    }
+    if (named) {
+        labels_to_ids(L, yc, 5, y, &f);
+        prm.nclasses = (int64_t)k;
+    } else
+        vec_ints(L, 2, n, y, "truth", &f);
+    double *P = f.failed ? NULL : gather(L, 3, n, k, "prediction", &f);
     char err[DJ_ERRLEN];
     double v = 0;
     int rc = f.failed ? -1 : dojo_metric_proba(name, y, P, w, n, k, &prm, &v, err, sizeof err);

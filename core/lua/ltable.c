@@ -713,54 +713,54 @@ static int i_match(lua_State *L)
     return 2;
 }
 
-/* idx:unmatched(col [, max]) -> count, { first max rows (1-based) of col that match nothing } */
-static int i_unmatched(lua_State *L)
+static void push_rows(lua_State *L, const char *key, const int64_t *ex, uint64_t count, size_t max)
 {
-    ibox *b = check_index(L, 1);
-    cbox *c = check_col(L, 2);
-    lua_Integer max = luaL_optinteger(L, 3, 10);
-    luaL_argcheck(L, max >= 0, 3, "limit must be >= 0");
-    size_t n = c->n;
-    int64_t *rows = lua_newuserdatauv(L, (n ? n : 1) * sizeof *rows, 0);
-    char err[DJ_ERRLEN];
-    if (dojo_index_match(b->idx, c->owner->t, c->col, rows, err, sizeof err) < 0)
-        return dj_lua_fail(L, err);
-    lua_Integer count = 0;
-    lua_newtable(L);
-    for (size_t i = 0; i < n; i++)
-        if (rows[i] < 0 && ++count <= max) {
-            lua_pushinteger(L, (lua_Integer)i + 1);
-            lua_rawseti(L, -2, count);
-        }
-    lua_pushinteger(L, count);
-    lua_insert(L, -2);
-    return 2;
+    size_t k = count < max ? (size_t)count : max;
+    lua_createtable(L, (int)k, 0);
+    for (size_t i = 0; i < k; i++) {
+        lua_pushinteger(L, (lua_Integer)ex[i] + 1);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, key);
 }
 
-/* idx:align(col) -> the indexed table's rows in the order of col's keys (a new table), or
-   nil, count of keys that match nothing. */
-static int i_align(lua_State *L)
+/* idx:join(col [, max]) -> aligned | false, stats. One pass over col's keys (dojo_index_join);
+   when every key matches exactly one indexed row and every indexed row is matched, aligned
+   is a new table holding the indexed table's rows in col's order. stats: unmatched,
+   duplicates, missing (counts) and unmatched_rows, duplicate_rows (rows of col's table),
+   missing_rows (indexed rows), the first max (default 5) of each, 1-based. */
+static int i_join(lua_State *L)
 {
     ibox *b = check_index(L, 1);
     cbox *c = check_col(L, 2);
+    lua_Integer max = luaL_optinteger(L, 3, 5);
+    luaL_argcheck(L, max >= 0 && max <= 1000, 3, "limit must be in 0..1000");
     size_t n = c->n;
     int64_t *rows = lua_newuserdatauv(L, (n ? n : 1) * sizeof *rows, 0);
+    int64_t *ex = lua_newuserdatauv(L, (size_t)(3 * max + 1) * sizeof *ex, 0);
+    dojo_join st;
     char err[DJ_ERRLEN];
-    if (dojo_index_match(b->idx, c->owner->t, c->col, rows, err, sizeof err) < 0)
+    if (dojo_index_join(b->idx, c->owner->t, c->col, rows, &st, ex, (size_t)max, err, sizeof err) < 0)
         return dj_lua_fail(L, err);
-    lua_Integer unmatched = 0;
-    for (size_t i = 0; i < n; i++)
-        unmatched += rows[i] < 0;
-    if (unmatched) {
-        lua_pushnil(L);
-        lua_pushinteger(L, unmatched);
-        return 2;
+    if (st.unmatched || st.duplicates || st.missing)
+        lua_pushboolean(L, 0);
+    else {
+        dojo_table *out = dojo_table_take(b->owner->t, rows, n, err, sizeof err);
+        if (!out)
+            return dj_lua_fail(L, err);
+        push_table(L, out);
     }
-    dojo_table *out = dojo_table_take(b->owner->t, rows, n, err, sizeof err);
-    if (!out)
-        return dj_lua_fail(L, err);
-    push_table(L, out);
-    return 1;
+    lua_createtable(L, 0, 6);
+    lua_pushinteger(L, (lua_Integer)st.unmatched);
+    lua_setfield(L, -2, "unmatched");
+    lua_pushinteger(L, (lua_Integer)st.duplicates);
+    lua_setfield(L, -2, "duplicates");
+    lua_pushinteger(L, (lua_Integer)st.missing);
+    lua_setfield(L, -2, "missing");
+    push_rows(L, "unmatched_rows", ex, st.unmatched, (size_t)max);
+    push_rows(L, "duplicate_rows", ex + max, st.duplicates, (size_t)max);
+    push_rows(L, "missing_rows", ex + 2 * max, st.missing, (size_t)max);
+    return 2;
 }
 
 static int i_index_meta(lua_State *L)
@@ -878,7 +878,7 @@ static const luaL_Reg column_methods[] = {
 };
 static const luaL_Reg index_methods[] = {
     {"find", i_find}, {"duplicates", i_duplicates}, {"match", i_match},
-    {"unmatched", i_unmatched}, {"align", i_align}, {"close", i_close},
+    {"join", i_join}, {"close", i_close},
     {NULL, NULL},
 };
 static const luaL_Reg reader_methods[] = {

@@ -247,6 +247,67 @@ command("grade", {
   end,
 })
 
+
+command("sandbox", {
+  usage = "dojo sandbox [--time S] [--wall S] [--memory MB] [--procs N] [--fsize MB] [--output KB]\n" ..
+          "                    [--output-fails] [--read PATH]... [--write PATH]... [--net] [--gpu]\n" ..
+          "                    [--env K=V]... [--cwd DIR] [--disable LAYER]... [--json] -- CMD ARG...",
+  summary = "run a program under the sandbox and print its result record",
+  details = "Runs CMD with every isolation layer this machine allows (namespaces, cgroup,\n" ..
+            "rlimits, an unprivileged uid, Landlock, seccomp, a scrubbed environment) and prints\n" ..
+            "the record: status (OK RE SG TO ML OL XX), exit code, signal, wall and CPU seconds,\n" ..
+            "peak RSS, output, and each layer as applied or unavailable. --disable LAYER turns a\n" ..
+            "layer off (namespaces, cgroup, rlimits, uid, landlock, seccomp, netns).\n" ..
+            "Exit: 0 when the program succeeded, 1 when it failed or was stopped, 2 on a usage\n" ..
+            "error or the sandbox's own failure (XX).",
+  options = { ["--json"] = "flag", ["--time"] = "value", ["--wall"] = "value", ["--memory"] = "value",
+              ["--procs"] = "value", ["--fsize"] = "value", ["--output"] = "value",
+              ["--output-fails"] = "flag", ["--read"] = "list", ["--write"] = "list", ["--net"] = "flag",
+              ["--gpu"] = "flag", ["--env"] = "list", ["--cwd"] = "value", ["--disable"] = "list" },
+  run = function(opts, args)
+    if #args == 0 then fail(EXIT_USAGE, "sandbox: needs a command after --") end
+    local policy = { cmd = args[1], argv = args, cwd = opts.cwd, read = opts.read, write = opts.write,
+                     net = opts.net, gpu = opts.gpu, output_fails = opts.output_fails, disable = opts.disable }
+    for _, k in ipairs { "time", "wall", "memory", "procs", "fsize", "output" } do
+      if opts[k] then
+        local v = tonumber(opts[k])
+        if not v or v < 0 or v ~= v or v == math.huge then
+          fail(EXIT_USAGE, string.format("sandbox: --%s must be a number >= 0, not '%s'", k, opts[k]))
+        end
+        policy[k] = v
+      end
+    end
+    if opts.env then
+      policy.env = {}
+      for _, kv in ipairs(opts.env) do
+        if not kv:find("^[^=]+=") then fail(EXIT_USAGE, "sandbox: --env takes KEY=VALUE, not '" .. kv .. "'") end
+        policy.env[#policy.env + 1] = kv
+      end
+    end
+    local sb = require "dojo.sandbox"
+    local ok, res, err = pcall(sb.run, policy)
+    if not ok then fail(EXIT_USAGE, tostring(res):gsub("^.-sandbox policy", "sandbox policy")) end
+    if not res then fail(EXIT_USAGE, "sandbox: " .. err) end
+    if opts.json then
+      print_json(res)
+    else
+      for _, k in ipairs { "status", "exit_code", "signal" } do out(string.format("%s: %s\n", k, tostring(res[k]))) end
+      out(string.format("wall_s: %.3f\ncpu_s: %.3f\nmax_rss_kb: %d\noutput_bytes: %d\nmessage: %s\n",
+                        res.wall_s, res.cpu_s, res.max_rss_kb, res.output_bytes, res.message))
+      for _, l in ipairs(res.layers) do
+        out(string.format("layer %s: %s (%s)\n", l.name, l.applied and "applied" or "not applied", l.detail))
+      end
+      out(string.format("--- stdout (%d bytes) ---\n%s", #res.stdout, res.stdout))
+      if #res.stdout > 0 and res.stdout:sub(-1) ~= "\n" then out("\n") end
+      out(string.format("--- stderr (%d bytes) ---\n%s", #res.stderr, res.stderr))
+      if #res.stderr > 0 and res.stderr:sub(-1) ~= "\n" then out("\n") end
+    end
+    if res.status == "OK" then return EXIT_OK end
+    if res.status == "XX" then return EXIT_USAGE end
+    return EXIT_REJECTED
+  end,
+})
+
 -- main(argv) -> exit code. argv[0] is the program name, argv[1] the subcommand.
 function M.main(argv)
   argv = argv or {}

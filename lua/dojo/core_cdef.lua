@@ -84,6 +84,13 @@ size_t dojo_index_nkeys(const dojo_index *idx);
 size_t dojo_index_duplicates(const dojo_index *idx, int64_t *rows, size_t max);
 int dojo_index_match(const dojo_index *idx, const dojo_table *other, size_t col, int64_t *rows,
                      char *err, size_t errlen);
+typedef struct dojo_join {
+    uint64_t unmatched;
+    uint64_t duplicates;
+    uint64_t missing;
+} dojo_join;
+int dojo_index_join(const dojo_index *idx, const dojo_table *other, size_t col, int64_t *rows,
+                    dojo_join *stats, int64_t *examples, size_t max, char *err, size_t errlen);
 void dojo_index_free(dojo_index *idx);
 enum dojo_metric_kind {
     DOJO_METRIC_NUMERIC = 1,
@@ -122,6 +129,58 @@ int dojo_metric_proba(const char *metric, const int64_t *y, const double *P, con
 int dojo_metric_text(const char *metric, const char *ydata, const int64_t *yoffs,
                      const char *pdata, const int64_t *poffs, size_t n,
                      const dojo_metric_params *prm, double *out, char *err, size_t errlen);
+enum dojo_sandbox_layer_bits {
+    DOJO_LAYER_NAMESPACES = 1,
+    DOJO_LAYER_CGROUP = 2,
+    DOJO_LAYER_RLIMITS = 4,
+    DOJO_LAYER_UID = 8,
+    DOJO_LAYER_LANDLOCK = 16,
+    DOJO_LAYER_SECCOMP = 32,
+    DOJO_LAYER_NETNS = 64
+};
+typedef struct dojo_sandbox_policy {
+    const char *cmd;
+    const char *const *argv;
+    const char *cwd;
+    const char *const *env;
+    double time_s;
+    double wall_s;
+    uint64_t memory_bytes;
+    int64_t procs;
+    uint64_t fsize_bytes;
+    uint64_t output_bytes;
+    int output_fails;
+    const char *const *read;
+    const char *const *write;
+    int net;
+    int gpu;
+    int disable;
+} dojo_sandbox_policy;
+void dojo_sandbox_policy_init(dojo_sandbox_policy *p);
+typedef struct dojo_sandbox_layer {
+    char name[24];
+    int applied;
+    char detail[160];
+} dojo_sandbox_layer;
+typedef struct dojo_sandbox_result {
+    char status[4];
+    int exit_code;
+    int signal;
+    double wall_s;
+    double cpu_s;
+    int64_t max_rss_kb;
+    uint64_t output_bytes;
+    char *out;
+    size_t out_len;
+    char *err;
+    size_t err_len;
+    int nlayers;
+    dojo_sandbox_layer layers[12];
+    char message[256];
+} dojo_sandbox_result;
+int dojo_sandbox_run(const dojo_sandbox_policy *policy, dojo_sandbox_result *res,
+                     char *err, size_t errlen);
+void dojo_sandbox_result_clear(dojo_sandbox_result *res);
 typedef struct dojo_runtime dojo_runtime;
 typedef struct dojo_env dojo_env;
 dojo_runtime *dojo_runtime_new(const char *lua_root, char *err, size_t errlen);

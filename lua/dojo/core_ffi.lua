@@ -488,40 +488,32 @@ function Index.match(idx, col)
   return out, unmatched
 end
 
-local function match_rows(idx, col)
+local join_stats = ffi.new("dojo_join")
+
+function Index.join(idx, col, max)
   local h = check_index(idx)
-  if not ffi.istype(column_ct, col) then error("bad argument #2 (dojo.column expected)", 3) end
+  if not ffi.istype(column_ct, col) then error("bad argument #2 to 'join' (dojo.column expected)", 2) end
+  max = max or 5
+  if type(max) ~= "number" or max < 0 or max > 1000 then error("bad argument #3 to 'join' (limit must be in 0..1000)", 2) end
   local t = owner(col)
   local n = tonumber(col._n)
   local rows = ffi.new("int64_t[?]", n > 0 and n or 1)
-  if C.dojo_index_match(h, t._h, col._col, rows, errbuf, ERRLEN) < 0 then return nil, n end
-  return rows, n
-end
-
-function Index.unmatched(idx, col, max)
-  max = max or 10
-  if type(max) ~= "number" or max < 0 then error("bad argument #3 to 'unmatched' (limit must be >= 0)", 2) end
-  local rows, n = match_rows(idx, col)
-  if not rows then return fail() end
-  local count, out = 0, {}
-  for i = 0, n - 1 do
-    if rows[i] < 0 then
-      count = count + 1
-      if count <= max then out[count] = i + 1 end
-    end
+  local ex = ffi.new("int64_t[?]", 3 * max + 1)
+  if C.dojo_index_join(h, t._h, col._col, rows, join_stats, ex, max, errbuf, ERRLEN) < 0 then return fail() end
+  local st = { unmatched = tonumber(join_stats.unmatched), duplicates = tonumber(join_stats.duplicates),
+               missing = tonumber(join_stats.missing) }
+  local function list(off, count)
+    local out = {}
+    for i = 0, math.min(count, max) - 1 do out[i + 1] = tonumber(ex[off + i]) + 1 end
+    return out
   end
-  return count, out
-end
-
-function Index.align(idx, col)
-  local rows, n = match_rows(idx, col)
-  if not rows then return fail() end
-  local unmatched = 0
-  for i = 0, n - 1 do if rows[i] < 0 then unmatched = unmatched + 1 end end
-  if unmatched > 0 then return nil, unmatched end
+  st.unmatched_rows = list(0, st.unmatched)
+  st.duplicate_rows = list(max, st.duplicates)
+  st.missing_rows = list(2 * max, st.missing)
+  if st.unmatched > 0 or st.duplicates > 0 or st.missing > 0 then return false, st end
   local out = C.dojo_table_take(idx._t._h, rows, n, errbuf, ERRLEN)
   if out == nil then return fail() end
-  return wrap_table(out)
+  return wrap_table(out), st
 end
 
 ---------------------------------------------------------------------------------------------
@@ -789,6 +781,8 @@ local function metric_params(t)
       p.average = AVERAGES[v]
     elseif key == "renormalize" then
       p.renormalize = (v and v ~= false) and 1 or 0
+    elseif key == "labels" then
+      -- class names of a proba truth column: read by metric_proba
     else
       error("unknown metric parameter '" .. tostring(key) .. "' (eps, k, pos_label, nclasses, average, " ..
             "renormalize, height, width, zero_division)", 3)
@@ -867,6 +861,34 @@ function M.metric_labels(name, yv, pv, w, params)
   return finish(C.dojo_metric_labels(name, y, p, wa, n, prm, outv, errbuf, ERRLEN))
 end
 
+-- Class ids of a string column of labels by their position in labels (C index + match).
+local function labels_to_ids(col, labels, y)
+  local k = #labels
+  local offs = ffi.new("int64_t[?]", k + 1)
+  for i = 1, k do
+    if type(labels[i]) ~= "string" then error("params.labels[" .. i .. "] must be a string", 4) end
+    offs[i] = offs[i - 1] + #labels[i]
+  end
+  local data = table.concat(labels)
+  local t = ffi.gc(C.dojo_table_new(), C.dojo_table_free)
+  if C.dojo_table_add_strings(t, "label", data, offs, nil, k, errbuf, ERRLEN) < 0 then return "truth: " .. errmsg() end
+  local idx = C.dojo_index_new(t, 0, errbuf, ERRLEN)
+  if idx == nil then return "truth: " .. errmsg() end
+  idx = ffi.gc(idx, C.dojo_index_free)
+  local owner_t = owner(col)
+  if C.dojo_index_match(idx, owner_t._h, col._col, y, errbuf, ERRLEN) < 0 then return "truth: " .. errmsg() end
+  for i = 0, tonumber(col._n) - 1 do
+    if y[i] < 0 then
+      if col._miss ~= nil and col._miss[i] ~= 0 then return string.format("truth: row %d is missing", i + 1) end
+      local a = col._offs[i]
+      local len = math.min(100, tonumber(col._offs[i + 1] - a))
+      return string.format("truth: row %d has the label '%s', which no probability column names", i + 1,
+                           ffi.string(col._sdata + a, len))
+    end
+  end
+  return nil
+end
+
 function M.metric_proba(name, yv, Ps, w, params)
   name = checkstring(name, 1, "metric_proba")
   local n = vec_len(yv, "truth")
@@ -876,7 +898,13 @@ function M.metric_proba(name, yv, Ps, w, params)
   local wa, msg = weights(w, n)
   if msg then return nil, msg end
   local y = ffi.new("int64_t[?]", n > 0 and n or 1)
-  msg = vec_ints(yv, n, y, "truth")
+  if ffi.istype(column_ct, yv) and yv._type == C.DOJO_TYPE_STRING and type(params) == "table"
+     and type(params.labels) == "table" then
+    msg = labels_to_ids(yv, params.labels, y)
+    prm.nclasses = k
+  else
+    msg = vec_ints(yv, n, y, "truth")
+  end
   if msg then return nil, msg end
   local P
   P, msg = gather(Ps, n, k, "prediction")
@@ -909,6 +937,68 @@ function M.metric_list()
     end
   end
   return out
+end
+
+---------------------------------------------------------------------------------------------
+-- Sandbox: the same normalized policy table as core/lua/lsandbox.c.
+
+local function cstrings(list, key, keep)
+  if list == nil then return nil end
+  if type(list) ~= "table" then error("policy field " .. key .. " must be a list of strings", 3) end
+  local n = #list
+  local arr = ffi.new("const char *[?]", n + 1)
+  for i = 1, n do
+    if type(list[i]) ~= "string" then
+      error(string.format("policy field %s: entry %d is not a string", key, i), 3)
+    end
+    arr[i - 1] = list[i]
+  end
+  arr[n] = nil
+  keep[#keep + 1] = arr
+  keep[#keep + 1] = list
+  return arr
+end
+
+function M.sandbox_run(t)
+  if type(t) ~= "table" then error("bad argument #1 to 'sandbox_run' (table expected)", 2) end
+  local p = ffi.new("dojo_sandbox_policy")
+  C.dojo_sandbox_policy_init(p)
+  local keep = { t }
+  p.cmd = t.cmd
+  p.cwd = t.cwd
+  p.argv = cstrings(t.argv, "argv", keep)
+  p.env = cstrings(t.env, "env", keep)
+  p.read = cstrings(t.read, "read", keep)
+  p.write = cstrings(t.write, "write", keep)
+  p.time_s = t.time_s or 0
+  p.wall_s = t.wall_s or 0
+  p.memory_bytes = t.memory_bytes or 0
+  p.procs = t.procs or 0
+  p.fsize_bytes = t.fsize_bytes or 0
+  p.output_bytes = t.output_bytes or 0
+  p.output_fails = t.output_fails and 1 or 0
+  p.net = t.net and 1 or 0
+  p.gpu = t.gpu and 1 or 0
+  p.disable = t.disable or 0
+  local r = ffi.new("dojo_sandbox_result")
+  local rc = C.dojo_sandbox_run(p, r, errbuf, ERRLEN)
+  keep = nil
+  if rc < 0 then return fail() end
+  local layers = {}
+  for i = 0, r.nlayers - 1 do
+    local l = r.layers[i]
+    layers[i + 1] = { name = ffi.string(l.name), applied = l.applied ~= 0, detail = ffi.string(l.detail) }
+  end
+  local res = {
+    status = ffi.string(r.status), exit_code = r.exit_code, signal = r.signal,
+    wall_s = r.wall_s, cpu_s = r.cpu_s, max_rss_kb = tonumber(r.max_rss_kb),
+    output_bytes = tonumber(r.output_bytes),
+    stdout = r.out ~= nil and ffi.string(r.out, r.out_len) or "",
+    stderr = r.err ~= nil and ffi.string(r.err, r.err_len) or "",
+    message = ffi.string(r.message), layers = layers,
+  }
+  C.dojo_sandbox_result_clear(r)
+  return res
 end
 
 registry[REGISTRY_KEY] = M

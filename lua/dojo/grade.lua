@@ -198,16 +198,9 @@ local function plan(spec, answers)
       p.onehot = #targets > 1
     elseif #targets > 1 then
       p.classes, p.onehot = targets, true
-    else
-      local c = answers:column(targets[1])
-      local seen, classes = {}, {}
-      for i = 1, c.n do
-        local v = c[i]
-        if v ~= nil and not seen[tostring(v)] then seen[tostring(v)] = true classes[#classes + 1] = tostring(v) end
-      end
-      table.sort(classes)
-      p.classes = classes
     end
+    -- else: one probability column per class, named by the label; the submission's header
+    -- names the classes (read_submission), and a truth label no column names is an error.
     p.sub_columns = p.classes
   end
   return p
@@ -221,14 +214,23 @@ local function read_submission(path, p, opts)
   local head, herr = reader:next(1)
   reader:close()
   if not head then invalid("%s", herr or "the submission is empty") end
+  local names = head:names()
+  if not p.sub_columns then -- probability columns named by the labels: the header says which
+    local classes = {}
+    for _, n in ipairs(names) do if n ~= p.id then classes[#classes + 1] = n end end
+    if #classes < 2 then
+      invalid("the submission needs one probability column per class besides %s, found %d", p.id, #classes)
+    end
+    p.classes, p.sub_columns = classes, classes
+  end
   -- Columns first, by name: missing and unexpected ones are named.
   local have, missing, extra = {}, {}, {}
-  for _, n in ipairs(head:names()) do have[n] = true end
+  for _, n in ipairs(names) do have[n] = true end
   local want = { [p.id] = true }
   local expected = { p.id }
   for _, c in ipairs(p.sub_columns) do want[c] = true expected[#expected + 1] = c end
   for _, c in ipairs(expected) do if not have[c] then missing[#missing + 1] = c end end
-  for _, n in ipairs(head:names()) do if not want[n] then extra[#extra + 1] = n end end
+  for _, n in ipairs(names) do if not want[n] then extra[#extra + 1] = n end end
   if #missing > 0 or #extra > 0 then
     local parts = {}
     if #missing > 0 then parts[#parts + 1] = "missing column(s) " .. join(missing, 10) end
@@ -238,8 +240,9 @@ local function read_submission(path, p, opts)
   if head.nrows == 0 then invalid("the submission has no rows (only a header)") end
   head:close()
   -- Typed read: numbers must be numbers (the reader names the line and column otherwise).
+  -- The id column keeps its inferred type: integer ids join fastest, "007" stays text.
   local numeric = p.info.kind == "numeric" or p.info.kind == "proba"
-  ropts.types = { [p.id] = "string" }
+  ropts.types = {}
   for _, c in ipairs(p.sub_columns) do ropts.types[c] = numeric and "float" or "string" end
   local sub
   sub, err = dtable.read(path, ropts)
@@ -247,52 +250,51 @@ local function read_submission(path, p, opts)
   return sub
 end
 
--- Checks ids: duplicates, ids missing from the submission, ids the answers do not know.
+-- Joins the submission to the answers by id in one pass (dojo_index_join) and returns the
+-- answers' rows in the submission's order. Refuses empty ids, duplicate ids, ids missing
+-- from the submission and ids the answers do not know, with counts and examples.
 local function align(p, answers, sub)
   local sub_id = sub:column(p.id)
   if sub_id.nmissing > 0 then
-    invalid("the submission has %d row(s) with an empty %s (first at row %d)", sub_id.nmissing, p.id,
-            sub_id:first_bad() or 0)
+    local first
+    for i = 1, sub_id.n do if sub_id:is_missing(i) then first = i break end end
+    invalid("the submission has %d row(s) with an empty %s (the first is data row %d)", sub_id.nmissing, p.id, first)
   end
-  local sidx, err = sub:index(p.id)
-  if not sidx then invalid("%s", err) end
-  local ndup, duprows = sidx:duplicates(EXAMPLES)
-  if ndup > 0 then
-    invalid("the submission has %d duplicate id(s) in %s, e.g. %s", ndup, p.id, join(ids_at(sub_id, duprows)))
-  end
-  local aidx = assert(answers:index(p.id))
-  local nunknown, unknown = aidx:unmatched(sub_id, EXAMPLES)
-  local ans_id = answers:column(p.id)
-  local nmiss, missing = sidx:unmatched(ans_id, EXAMPLES)
-  if nunknown > 0 or nmiss > 0 then
-    local parts = {}
-    if nmiss > 0 then
-      parts[#parts + 1] = string.format("%d id(s) of the answers are missing (e.g. %s)", nmiss,
-                                        join(ids_at(ans_id, missing)))
+  local aidx, err = answers:index(p.id)
+  if not aidx then invalid("the answers cannot be indexed by %s: %s", p.id, err) end
+  local truth, st = aidx:join(sub_id, EXAMPLES)
+  aidx:close()
+  if truth == nil then invalid("%s", st) end
+  if not truth then
+    if st.duplicates > 0 then
+      invalid("the submission has %d duplicate id(s) in %s, e.g. %s", st.duplicates, p.id,
+              join(ids_at(sub_id, st.duplicate_rows)))
     end
-    if nunknown > 0 then
-      parts[#parts + 1] = string.format("%d id(s) are not in the answers (e.g. %s)", nunknown,
-                                        join(ids_at(sub_id, unknown)))
+    local parts = {}
+    if st.missing > 0 then
+      parts[#parts + 1] = string.format("%d id(s) of the answers are missing (e.g. %s)", st.missing,
+                                        join(ids_at(answers:column(p.id), st.missing_rows)))
+    end
+    if st.unmatched > 0 then
+      parts[#parts + 1] = string.format("%d id(s) are not in the answers (e.g. %s)", st.unmatched,
+                                        join(ids_at(sub_id, st.unmatched_rows)))
     end
     invalid("the submission has %d rows but %d are expected: %s", sub.nrows, answers.nrows,
             table.concat(parts, "; "))
   end
-  local aligned = sidx:align(ans_id)
-  sidx:close()
-  aidx:close()
-  return aligned
+  return truth
 end
 
 -- Values: finite numbers where numbers are needed, probabilities in [0, 1], labels from
--- the label set.
-local function check_values(p, aligned, answers)
+-- the label set. Rows are named by the submission's id.
+local function check_values(p, sub, answers)
   local kind = p.info.kind
-  local id = answers:column(p.id)
+  local id = sub:column(p.id)
   if kind == "numeric" or kind == "proba" then
     local lo, hi = -math.huge, math.huge
     if kind == "proba" or p.info.name:match("^log_loss") then lo, hi = 0, 1 end
     for _, c in ipairs(p.sub_columns) do
-      local col = aligned:column(c)
+      local col = sub:column(c)
       local r = col:first_bad(lo, hi)
       if r then
         local v = col[r]
@@ -314,7 +316,7 @@ local function check_values(p, aligned, answers)
     else
       for _, l in ipairs(labels) do allowed[tostring(l)] = true end
     end
-    local col = aligned:column(p.sub_columns[1])
+    local col = sub:column(p.sub_columns[1])
     for i = 1, col.n do
       local v = col[i]
       if v == nil then invalid("column %s is empty for id %s", p.sub_columns[1], tostring(id[i])) end
@@ -327,12 +329,12 @@ local function check_values(p, aligned, answers)
   end
 end
 
--- Truth ids for proba metrics from one-hot answer columns (the column holding the largest value).
-local function onehot_truth(p, answers)
+-- Truth labels for proba metrics from one-hot answer columns (the column holding the largest value).
+local function onehot_truth(p, truth)
   local cols = {}
-  for i, c in ipairs(p.classes) do cols[i] = answers:column(c) end
+  for i, c in ipairs(p.classes) do cols[i] = truth:column(c) end
   local y = {}
-  for r = 1, answers.nrows do
+  for r = 1, truth.nrows do
     local best, arg = -math.huge, nil
     for j, c in ipairs(cols) do
       local v = c[r]
@@ -343,34 +345,35 @@ local function onehot_truth(p, answers)
   return y
 end
 
-local function compute(p, spec, answers, aligned)
+-- The metric on the answers aligned to the submission (truth) and the submission's columns.
+local function compute(p, spec, truth, sub)
   local kind = p.info.kind
   local params = {}
   for k, v in pairs(spec.metric_params or {}) do params[k] = v end
   if kind == "proba" then
     local cols = {}
-    for i, c in ipairs(p.classes) do cols[i] = aligned:column(c) end
+    for i, c in ipairs(p.classes) do cols[i] = sub:column(c) end
     params.labels = p.classes
-    local truth = p.onehot and onehot_truth(p, answers) or answers:column(p.targets[1])
-    return metrics.compute(p.info.name, truth, cols, params)
+    local y = p.onehot and onehot_truth(p, truth) or truth:column(p.targets[1])
+    return metrics.compute(p.info.name, y, cols, params)
   end
   if #p.targets == 1 then
-    return metrics.compute(p.info.name, answers:column(p.targets[1]), aligned:column(p.sub_columns[1]), params)
+    return metrics.compute(p.info.name, truth:column(p.targets[1]), sub:column(p.sub_columns[1]), params)
   end
   local ys, ps = {}, {}
-  for i, c in ipairs(p.targets) do ys[i], ps[i] = answers:column(c), aligned:column(p.sub_columns[i]) end
+  for i, c in ipairs(p.targets) do ys[i], ps[i] = truth:column(c), sub:column(p.sub_columns[i]) end
   return metrics.compute(p.info.name, ys, ps, params)
 end
 
--- score_tables(spec, answers, submission_path [, opts]) -> raw score | nil, message
+-- score(spec, answers, submission_path [, opts]) -> raw score, metric info (raises Invalid)
 local function score(spec, answers, path, opts)
   local p = plan(spec, answers)
   local sub = read_submission(path, p, opts or {})
-  local aligned = align(p, answers, sub)
+  local truth = align(p, answers, sub)
+  check_values(p, sub, answers)
+  local v, err = compute(p, spec, truth, sub)
+  truth:close()
   sub:close()
-  check_values(p, aligned, answers)
-  local v, err = compute(p, spec, answers, aligned)
-  aligned:close()
   if v == nil then invalid("%s", err) end
   return v, p.info
 end

@@ -13,6 +13,7 @@ local dojo = {
   json = require "dojo.json",
   metrics = require "dojo.metrics",
   grade = require "dojo.grade",
+  sandbox = require "dojo.sandbox",
 }
 
 local competition = require "dojo.competition"

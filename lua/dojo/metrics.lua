@@ -151,6 +151,9 @@ local function run_builtin(m, truth, pred, params)
     return core.metric_labels(m.name, y, q, w, prm)
   elseif m.kind == "proba" then
     local cols = as_list(pred)
+    if is_column(truth) and truth.type == "string" and params and params.labels then
+      return core.metric_proba(m.name, truth, cols, w, params) -- labels mapped in C
+    end
     local y, prm = encode_truth(truth, #cols, params)
     if not y then return nil, prm end
     return core.metric_proba(m.name, y, cols, w, prm)

@@ -13,6 +13,8 @@ void test_fsio(void);
 void test_probe(void);
 void test_embed(void);
 void test_metrics(void);
+void test_layers(void);
+void test_sandbox(void);
 
 
 static int ncase, nfail, case_failed;
@@ -91,7 +93,8 @@ static const struct {
     void (*fn)(void);
 } groups[] = {
     {"fsio", test_fsio},       {"probe", test_probe}, {"table", test_table},
-    {"metrics", test_metrics}, {"embed", test_embed},
+    {"metrics", test_metrics}, {"layers", test_layers},
+    {"sandbox", test_sandbox}, {"embed", test_embed},
 };
 
 int main(int argc, char **argv)

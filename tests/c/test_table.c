@@ -2036,6 +2036,55 @@ static void t_index_string(void)
     free(m);
 }
 
+/* Dense integer keys (ids in a small range) take the direct-array path of the index; the
+   same answers as the hash path, including duplicates, missing keys, negatives and keys
+   outside the range; and dojo_index_join's counts and examples. */
+static void case_dense_index_and_join(void)
+{
+    dj_test_begin("index: dense integer keys and dojo_index_join");
+    char err[512];
+    const char *csv = "id\n-3\n-1\n0\n2\n-1\n\n5\n";
+    dojo_table *t = dojo_table_parse_csv(csv, strlen(csv), NULL, err, sizeof err);
+    CHECK(t != NULL, "%s", err);
+    dojo_index *x = t ? dojo_index_new(t, 0, err, sizeof err) : NULL;
+    CHECK(x != NULL, "%s", err);
+    if (x) {
+        CHECK(dojo_index_find_int(x, -3) == 0, "-3");
+        CHECK(dojo_index_find_int(x, -1) == 1, "-1 is first at row 1");
+        CHECK(dojo_index_find_int(x, 5) == 6, "5");
+        CHECK(dojo_index_find_int(x, 1) == -1, "1 is absent");
+        CHECK(dojo_index_find_int(x, 6) == -1 && dojo_index_find_int(x, -4) == -1, "out of range");
+        CHECK(dojo_index_find_int(x, INT64_MIN) == -1 && dojo_index_find_int(x, INT64_MAX) == -1, "extremes");
+        CHECK(dojo_index_find_string(x, "2", 1) == 3, "text key");
+        CHECK(dojo_index_nkeys(x) == 5, "nkeys %zu", dojo_index_nkeys(x));
+        int64_t dup[4];
+        CHECK(dojo_index_duplicates(x, dup, 4) == 1 && dup[0] == 4, "duplicate row 4");
+        /* join a "submission" to it: keys 5, 0, 9 (unknown), 0 (duplicate), -3 */
+        const char *sub = "id\n5\n0\n9\n0\n-3\n";
+        dojo_table *s = dojo_table_parse_csv(sub, strlen(sub), NULL, err, sizeof err);
+        int64_t rows[5], ex[6];
+        dojo_join st;
+        CHECK(s && dojo_index_join(x, s, 0, rows, &st, ex, 2, err, sizeof err) == 0, "%s", err);
+        CHECK(rows[0] == 6 && rows[1] == 2 && rows[2] == -1 && rows[3] == 2 && rows[4] == 0, "rows");
+        CHECK(st.unmatched == 1 && ex[0] == 2, "unmatched %llu", (unsigned long long)st.unmatched);
+        CHECK(st.duplicates == 1 && ex[2] == 3, "duplicates %llu", (unsigned long long)st.duplicates);
+        /* indexed rows never matched: 1 (-1), 3 (2), 4 (-1 again); row 5 has no key */
+        CHECK(st.missing == 3 && ex[4] == 1 && ex[5] == 3, "missing %llu", (unsigned long long)st.missing);
+        dojo_table_free(s);
+    }
+    /* sparse keys take the hash path and agree */
+    const char *sparse = "id\n1000000000000\n-7\n3\n";
+    dojo_table *u = dojo_table_parse_csv(sparse, strlen(sparse), NULL, err, sizeof err);
+    dojo_index *y = u ? dojo_index_new(u, 0, err, sizeof err) : NULL;
+    CHECK(y && dojo_index_find_int(y, 1000000000000LL) == 0 && dojo_index_find_int(y, 3) == 2 &&
+              dojo_index_find_int(y, 4) == -1, "sparse");
+    dojo_index_free(y);
+    dojo_table_free(u);
+    dojo_index_free(x);
+    dojo_table_free(t);
+    dj_test_end();
+}
+
 void test_table(void);
 void test_table(void)
 {
@@ -2096,6 +2145,7 @@ void test_table(void)
         cases[i].fn();
         dj_test_end();
     }
+    case_dense_index_and_join();
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tdir);
     if (system(cmd) != 0)

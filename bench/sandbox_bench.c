@@ -1,0 +1,116 @@
+/*
+ * sandbox_bench.c -- the cost of the sandbox against a bare fork/exec/wait, in one run.
+ *
+ *   dojo_bench_sandbox [RUNS]
+ *
+ * For /bin/true and /usr/bin/python3 -c pass: the median wall time of RUNS (default 200)
+ * bare runs (fork, execv, waitpid) and of RUNS sandboxed runs (dojo_sandbox_run) with every
+ * layer this machine allows, then without the new network namespace (its cost reported on
+ * its own), then in the degraded mode (no namespaces, no cgroup). Prints the medians and the
+ * overhead per run. Uses only dojo.h.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dojo.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static double bare(const char *const *argv, int runs, double *t)
+{
+    for (int i = 0; i < runs; i++) {
+        double t0 = now();
+        pid_t pid = fork();
+        if (pid == 0) {
+            execv(argv[0], (char *const *)argv);
+            _exit(127);
+        }
+        int st;
+        waitpid(pid, &st, 0);
+        t[i] = now() - t0;
+    }
+    return median(t, runs);
+}
+
+static double boxed(const char *const *argv, int disable, int runs, double *t, char *layers, size_t len)
+{
+    char err[512];
+    dojo_sandbox_policy p;
+    dojo_sandbox_policy_init(&p);
+    p.cmd = argv[0];
+    p.argv = argv;
+    p.wall_s = 60;
+    p.disable = disable;
+    for (int i = 0; i < runs; i++) {
+        dojo_sandbox_result r;
+        double t0 = now();
+        if (dojo_sandbox_run(&p, &r, err, sizeof err) < 0) {
+            fprintf(stderr, "dojo_bench_sandbox: %s\n", err);
+            exit(2);
+        }
+        t[i] = now() - t0;
+        if (strcmp(r.status, "OK") != 0) {
+            fprintf(stderr, "dojo_bench_sandbox: %s ended %s: %s\n", argv[0], r.status, r.message);
+            exit(2);
+        }
+        if (i == 0 && layers) {
+            size_t off = 0;
+            layers[0] = '\0';
+            for (int l = 0; l < r.nlayers && off + 32 < len; l++)
+                off += (size_t)snprintf(layers + off, len - off, "%s%s%s", l ? ", " : "", r.layers[l].name,
+                                        r.layers[l].applied ? "" : " (off)");
+        }
+        dojo_sandbox_result_clear(&r);
+    }
+    return median(t, runs);
+}
+
+int main(int argc, char **argv)
+{
+    int runs = argc > 1 ? atoi(argv[1]) : 200;
+    if (runs < 1)
+        runs = 1;
+    double *t = malloc(sizeof(double) * (size_t)runs);
+    static const char *const prog_true[] = {"/bin/true", NULL};
+    static const char *const prog_py[] = {"/usr/bin/python3", "-c", "pass", NULL};
+    const char *const *progs[] = {prog_true, prog_py};
+    const char *names[] = {"/bin/true", "python3 -c pass"};
+    char layers[512];
+    printf("# median of %d runs each, milliseconds; overhead = sandboxed - bare\n", runs);
+    printf("%-18s %8s %10s %9s %12s %9s %10s %9s\n", "program", "bare", "all layers", "overhead",
+           "no netns", "overhead", "degraded", "overhead");
+    for (int i = 0; i < 2; i++) {
+        double b = bare(progs[i], runs, t) * 1e3;
+        double all = boxed(progs[i], 0, runs, t, i == 0 ? layers : NULL, sizeof layers) * 1e3;
+        double nonet = boxed(progs[i], DOJO_LAYER_NETNS, runs, t, NULL, 0) * 1e3;
+        double deg = boxed(progs[i], DOJO_LAYER_NAMESPACES | DOJO_LAYER_CGROUP, runs, t, NULL, 0) * 1e3;
+        printf("%-18s %8.2f %10.2f %9.2f %12.2f %9.2f %10.2f %9.2f\n", names[i], b, all, all - b, nonet,
+               nonet - b, deg, deg - b);
+    }
+    printf("# layers (first run): %s\n", layers);
+    printf("# target: at most 2 ms overhead per run with every layer but the network namespace\n");
+    free(t);
+    return 0;
+}
