@@ -66,18 +66,23 @@
  *
  * Supervising: poll(2) on stdout, stderr, the status pipe and a pidfd of the keeper (or a
  * 10 ms timeout without pidfd); output is captured up to policy.output_bytes per stream,
- * the rest read and dropped (counted in output_bytes). Every tick (10 ms when there is
- * something to measure) the CPU of the tree is checked (cgroup cpu.stat, else /proc) and,
- * without a memory cgroup, its memory (sum of RSS; an excess is confirmed with PSS before
- * the kill). Wall time is checked at every wake-up. Exceeding a limit kills the tree.
+ * the rest read and dropped (counted in output_bytes). Every tick (10 ms for the first
+ * second, then 20 ms; only when there is something to measure) the CPU of the tree is
+ * checked (cgroup cpu.stat, else /proc) and, without a memory cgroup, its memory (sum of
+ * RSS; an excess is confirmed with PSS before the kill). Wall time is checked at every
+ * wake-up. Exceeding a limit kills the tree. The pid namespace's init discards the CPU
+ * time of the children it is killed with, so without cgroup accounting the tree is looked
+ * at once more just before such a kill.
  *
  * Killing the tree ("teardown"), by the best mechanism the run has:
  *   pid namespace  SIGKILL the keeper (its pid 1): the kernel kills every process of the
  *                  namespace and the keeper's wait returns only after all are reaped;
  *   cgroup         cgroup.kill (v2), or freeze + SIGKILL each pid (v1), until empty;
  *   neither        SIGKILL every descendant of the keeper, a subreaper, until none is left.
- * The keeper ends a namespace box by exiting when the program exits; otherwise the
- * supervisor tears down as soon as the program's status arrives. dojo_sandbox_run returns
+ * The keeper ends a namespace box by exiting when the program exits. Without one, the
+ * keeper exits by itself once it has no child left (a subreaper without children has no
+ * descendants); if it has not 5 ms after the program's status arrived, the supervisor
+ * tears down what the program left behind. dojo_sandbox_run returns
  * only after the keeper is reaped and the tree is empty, so files the box wrote are no
  * longer changing. If the supervisor itself dies: the keeper's PDEATHSIG kills it (and with
  * it the pid namespace) or, without a namespace, makes it kill the tree (cgroup.kill or
@@ -91,7 +96,20 @@
  * output over the cap with output_fails; XX the sandbox's own failure: set-up steps that
  * fail in the supervisor or in a child (reported through the status pipe with the stage
  * and errno), including a program that cannot be executed ("cannot execute X: No such
- * file or directory"): XX rather than RE 127, because no agent code ran.
+ * file or directory"): XX rather than RE 127, because no agent code ran. When we killed
+ * the tree, exit_code is -1 and signal SIGKILL.
+ *
+ * What the degraded modes leave open (each reported in the layers): without a mount
+ * namespace the box shares the host's /dev/shm (writable through Landlock; with a fresh uid
+ * the files it holds there count with the polled memory and are removed at the end, without
+ * one they are not counted) and its TMPDIR is a directory in /tmp; without a pid namespace a
+ * SIGKILL of the keeper by someone else (not by the box: other uid, and Landlock scopes
+ * signals) orphans the rest of the tree to the host's reaper, where only a cgroup, if
+ * any, still holds it; without the uid drop and without Landlock a same-uid box can read
+ * /proc/<pid>/environ of the host's processes; with neither cgroups nor a fresh uid nor a
+ * user namespace, nothing bounds the number of processes. Pathname unix sockets outside
+ * /run (which the mount namespace hides) are reachable as far as their file modes allow:
+ * Landlock does not cover connect().
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -488,6 +506,26 @@ static void clean_shm(uid_t uid)
         }
     }
     closedir(d);
+}
+
+/* Bytes of the files a box's uid holds in the host's /dev/shm (without a mount namespace):
+   tmpfs pages are memory that no process's RSS shows, so the polled tree counts them. */
+static uint64_t shm_bytes(uid_t uid)
+{
+    DIR *d = opendir("/dev/shm");
+    if (!d)
+        return 0;
+    uint64_t total = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        struct stat st;
+        if (de->d_name[0] != '.' &&
+            fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_uid == uid &&
+            S_ISREG(st.st_mode))
+            total += (uint64_t)st.st_blocks * 512;
+    }
+    closedir(d);
+    return total;
 }
 
 /* ---- the run -------------------------------------------------------------------------- */
@@ -1679,11 +1717,12 @@ static void check_usage(box *b)
                 cpu = u.cpu_s;
             if (u.cpu_s > b->last_cpu)
                 b->last_cpu = u.cpu_s;
-            uint64_t mem = u.rss_bytes;
+            uint64_t shm = !b->ns && b->uid_drop ? shm_bytes(b->uid) : 0;
+            uint64_t mem = u.rss_bytes + shm;
             if (b->mem_poll && mem > b->memory) {
                 uint64_t pss = dj_proc_tree_pss(&b->tab);
-                if (pss && pss < mem)
-                    mem = pss;
+                if (pss && pss + shm < mem)
+                    mem = pss + shm;
                 if (mem > b->memory) {
                     b->kill_reason = K_MEM;
                     b->kill_mem = mem;
