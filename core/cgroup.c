@@ -395,17 +395,6 @@ static void human_bytes(char *out, size_t cap, uint64_t v)
         snprintf(out, cap, "%" PRIu64 " bytes", v);
 }
 
-static void appendf(char *buf, size_t cap, const char *fmt, ...) DJ_PRINTF(3, 4);
-static void appendf(char *buf, size_t cap, const char *fmt, ...)
-{
-    size_t len = strnlen(buf, cap);
-    if (len + 1 >= cap)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf + len, cap - len, fmt, ap);
-    va_end(ap);
-}
 
 static int make_dir(char *out, size_t cap, const char *parent, const char *name)
 {
@@ -545,34 +534,34 @@ int dj_cgroup_create(dj_cgroup *cg, uint64_t memory, int64_t procs, char *detail
     /* The detail: "v2 dojo-1-2 (kill, cpu); v1 memory 256 MiB (+swap), pids 512" */
     detail[0] = '\0';
     if (cg->v2[0]) {
-        appendf(detail, dlen, "v2 %s (%s%s%s", name, cg->kill_fd >= 0 ? "kill" : "",
+        dj_appendf(detail, dlen, "v2 %s (%s%s%s", name, cg->kill_fd >= 0 ? "kill" : "",
                 cg->kill_fd >= 0 && cg->cpu_v2 ? ", " : "", cg->cpu_v2 ? "cpu" : "");
         if (s->v2_memory && cg->mem_limited) {
             human_bytes(mb, sizeof mb, memory);
-            appendf(detail, dlen, ", memory %s", mb);
+            dj_appendf(detail, dlen, ", memory %s", mb);
         }
         if (s->v2_pids && cg->pids_limited)
-            appendf(detail, dlen, ", pids %" PRId64, procs);
-        appendf(detail, dlen, ")");
+            dj_appendf(detail, dlen, ", pids %" PRId64, procs);
+        dj_appendf(detail, dlen, ")");
     }
     if (cg->mem[0] || cg->pids[0] || cg->cpuacct[0] || cg->freezer[0]) {
         const char *sep = "";
-        appendf(detail, dlen, "%sv1 ", detail[0] ? "; " : "");
+        dj_appendf(detail, dlen, "%sv1 ", detail[0] ? "; " : "");
         if (cg->mem[0]) {
             human_bytes(mb, sizeof mb, memory);
-            appendf(detail, dlen, "memory %s%s", mb, s->mem_swap ? " (+swap)" : "");
+            dj_appendf(detail, dlen, "memory %s%s", mb, s->mem_swap ? " (+swap)" : "");
             sep = ", ";
         }
         if (cg->pids[0]) {
-            appendf(detail, dlen, "%spids %" PRId64, sep, procs);
+            dj_appendf(detail, dlen, "%spids %" PRId64, sep, procs);
             sep = ", ";
         }
         if (cg->cpuacct[0]) {
-            appendf(detail, dlen, "%scpuacct", sep);
+            dj_appendf(detail, dlen, "%scpuacct", sep);
             sep = ", ";
         }
         if (cg->freezer[0])
-            appendf(detail, dlen, "%sfreezer", sep);
+            dj_appendf(detail, dlen, "%sfreezer", sep);
     }
     return 1;
 

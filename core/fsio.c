@@ -45,6 +45,17 @@ int dj_errno(char *err, size_t errlen, int errno_value, const char *fmt, ...)
     return -1;
 }
 
+void dj_appendf(char *buf, size_t cap, const char *fmt, ...)
+{
+    size_t len = strnlen(buf, cap);
+    if (len + 1 >= cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + len, cap - len, fmt, ap);
+    va_end(ap);
+}
+
 int dj_grow(void **p, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)

@@ -28,6 +28,9 @@ int dj_err(char *err, size_t errlen, const char *fmt, ...) DJ_PRINTF(3, 4);
 /* The same, with ": strerror(errno_value)" appended. */
 int dj_errno(char *err, size_t errlen, int errno_value, const char *fmt, ...) DJ_PRINTF(4, 5);
 
+/* Appends printf-style text to the NUL-terminated string in buf (cap bytes), truncating. */
+void dj_appendf(char *buf, size_t cap, const char *fmt, ...) DJ_PRINTF(3, 4);
+
 /* Allocation that never returns NULL silently: these return NULL only on exhaustion and the
    callers report "out of memory". dj_grow doubles *cap until it holds need elements. */
 int dj_grow(void **p, size_t *cap, size_t need, size_t elem);

@@ -279,17 +279,6 @@ static void setf(char *buf, size_t cap, const char *fmt, ...)
     va_end(ap);
 }
 
-static void appendf(char *buf, size_t cap, const char *fmt, ...) DJ_PRINTF(3, 4);
-static void appendf(char *buf, size_t cap, const char *fmt, ...)
-{
-    size_t len = strnlen(buf, cap);
-    if (len + 1 >= cap)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf + len, cap - len, fmt, ap);
-    va_end(ap);
-}
 
 static void human(char *out, size_t cap, uint64_t v)
 {
@@ -1264,11 +1253,11 @@ static void build_rlimits(box *b)
     if (b->time_s > 0) {
         rlim_t s = (rlim_t)ceil(b->time_s) + 1;
         ADD(RLIMIT_CPU, s, s + 1);
-        appendf(d, sizeof d, "cpu %lu s (backstop), ", (unsigned long)s);
+        dj_appendf(d, sizeof d, "cpu %lu s (backstop), ", (unsigned long)s);
     }
     ADD(RLIMIT_FSIZE, b->fsize, b->fsize);
     human(tmp, sizeof tmp, b->fsize);
-    appendf(d, sizeof d, "fsize %s, nofile 4096, core 0, stack 8 MiB", tmp);
+    dj_appendf(d, sizeof d, "fsize %s, nofile 4096, core 0, stack 8 MiB", tmp);
     ADD(RLIMIT_NOFILE, 4096, 4096);
     ADD(RLIMIT_CORE, 0, 0);
     struct rlimit cur;
@@ -1281,7 +1270,7 @@ static void build_rlimits(box *b)
         ADD(RLIMIT_STACK, 8U << 20, stack_hard);
     if (b->uid_drop || b->userns) {
         ADD(RLIMIT_NPROC, (rlim_t)b->procs, (rlim_t)b->procs);
-        appendf(d, sizeof d, ", nproc %" PRId64, b->procs);
+        dj_appendf(d, sizeof d, ", nproc %" PRId64, b->procs);
     }
 #undef ADD
     if (!G.probe.is_root) {
@@ -1989,10 +1978,10 @@ static void finish(box *b)
     if (b->ns) {
         char what[96] = "";
         if (b->userns)
-            appendf(what, sizeof what, "user, ");
-        appendf(what, sizeof what, "pid, mount, ipc, uts");
+            dj_appendf(what, sizeof what, "user, ");
+        dj_appendf(what, sizeof what, "pid, mount, ipc, uts");
         if (b->netns)
-            appendf(what, sizeof what, ", net");
+            dj_appendf(what, sizeof what, ", net");
         const dj_rec *k = &b->keeper_rec;
         set_layer(b, L_NS, 1, "%s (%s /proc, %s/run; private /dev/shm = TMPDIR)%s; clone %.2f ms",
                   what, b->have_keeper_rec && !k->proc_mounted ? "host's" : "own",

@@ -247,6 +247,15 @@ static int result(lua_State *L, int rc, double v, const char *err, vfail *f)
     return 1;
 }
 
+/* Rows of the truth (argument 2) and the prediction (argument 3), which must agree. */
+static size_t same_length(lua_State *L)
+{
+    size_t n = vec_len(L, 2, "truth"), np = vec_len(L, 3, "prediction");
+    if (n != np)
+        luaL_error(L, "truth has %d rows but the prediction has %d", (int)n, (int)np);
+    return n;
+}
+
 /* metric_numeric(name, ys, ps [, w [, params]]): ys, ps lists of k vectors. */
 static int l_metric_numeric(lua_State *L)
 {
@@ -273,9 +282,7 @@ static int l_metric_numeric(lua_State *L)
 static int l_metric_labels(lua_State *L)
 {
     const char *name = luaL_checkstring(L, 1);
-    size_t n = vec_len(L, 2, "truth"), np = vec_len(L, 3, "prediction");
-    if (n != np)
-        return luaL_error(L, "truth has %d rows but the prediction has %d", (int)n, (int)np);
+    size_t n = same_length(L);
     dojo_metric_params prm;
     check_params(L, 5, &prm);
     vfail f = {.failed = 0};
@@ -379,9 +386,7 @@ static int l_metric_proba(lua_State *L)
 static int l_metric_text(lua_State *L)
 {
     const char *name = luaL_checkstring(L, 1);
-    size_t n = vec_len(L, 2, "truth"), np = vec_len(L, 3, "prediction");
-    if (n != np)
-        return luaL_error(L, "truth has %d rows but the prediction has %d", (int)n, (int)np);
+    size_t n = same_length(L);
     dojo_metric_params prm;
     check_params(L, 4, &prm);
     vfail f = {.failed = 0};

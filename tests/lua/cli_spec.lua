@@ -1,22 +1,11 @@
 -- cli_spec.lua -- dojo.cli on both interpreters (the C host runs it on Lua 5.4 only; the
 -- module must still run unchanged on LuaJIT).
-local cli = require "dojo.cli"
 
 local function here()
   return debug.getinfo(1, "S").source:sub(2):match("^(.*)/[^/]*$")
 end
 
--- Runs the CLI with the given arguments and returns exit code, stdout, stderr.
-local function run(...)
-  local out, err = {}, {}
-  local real_out, real_err = io.stdout, io.stderr
-  io.stdout = { write = function(_, ...) for _, s in ipairs { ... } do out[#out + 1] = s end end }
-  io.stderr = { write = function(_, ...) for _, s in ipairs { ... } do err[#err + 1] = s end end }
-  local ok, code = pcall(cli.main, { [0] = "dojo", ... })
-  io.stdout, io.stderr = real_out, real_err
-  assert(ok, code)
-  return code, table.concat(out), table.concat(err)
-end
+local run = require("support").run_cli
 
 describe("dojo.cli", function()
   it("prints help and exits 0", function()

@@ -3,7 +3,6 @@
 -- 5.4 and LuaJIT alike.
 local dojo = require "dojo"
 local grade = require "dojo.grade"
-local cli = require "dojo.cli"
 
 local function tmpdir()
   local p = os.tmpname()
@@ -14,16 +13,7 @@ end
 
 local function write(path, text) assert(dojo.core.file_write(path, text)) end
 
-local function run(...)
-  local out, err = {}, {}
-  local real_out, real_err = io.stdout, io.stderr
-  io.stdout = { write = function(_, ...) for _, s in ipairs { ... } do out[#out + 1] = s end end }
-  io.stderr = { write = function(_, ...) for _, s in ipairs { ... } do err[#err + 1] = s end end }
-  local ok, code = pcall(cli.main, { [0] = "dojo", ... })
-  io.stdout, io.stderr = real_out, real_err
-  assert(ok, code)
-  return code, table.concat(out), table.concat(err)
-end
+local run = require("support").run_cli
 
 describe("HumanRank positions", function()
   it("follow MLE-Dojo's formula on a full leaderboard", function()
