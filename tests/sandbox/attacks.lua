@@ -288,7 +288,7 @@ for _, c in ipairs(cases) do
         ok, why = false, why .. " survivors: " .. table.concat(left, " ")
         sh("kill -9 " .. table.concat(left, " "))
       end
-      report(ok, c.name, why)
+      report(ok, c.name .. (rec and (" -> " .. rec.status) or ""), why)
     end
   end
 end
