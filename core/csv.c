@@ -91,19 +91,6 @@
 #define DEFAULT_MAX_RECORD ((size_t)256 << 20)
 #define PAD 16 /* bytes after the data in parse buffers: a sentinel, then zeros */
 
-/* ---- the C locale, for strtod and printf ------------------------------------------- */
-
-static locale_t c_locale;
-static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
-static void c_locale_init(void) { c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0); }
-
-static double c_strtod(const char *s, char **end)
-{
-    pthread_once(&c_locale_once, c_locale_init);
-    if (c_locale)
-        return strtod_l(s, end, c_locale);
-    return strtod(s, end);
-}
 
 /* Starts a helper thread with every signal blocked, so that the host's signals keep going
    to its own threads. */
@@ -155,7 +142,7 @@ typedef struct numv {
 static double slow_decimal(const unsigned char *s, const unsigned char *e)
 {
     char *end = NULL;
-    double x = c_strtod((const char *)s, &end);
+    double x = dj_strtod((const char *)s, &end);
     if (end == (const char *)e)
         return x;
     /* Not expected (the caller guarantees the terminator); read a NUL-terminated copy. */
@@ -166,7 +153,7 @@ static double slow_decimal(const unsigned char *s, const unsigned char *e)
         return x;
     memcpy(b, s, n);
     b[n] = '\0';
-    x = c_strtod(b, NULL);
+    x = dj_strtod(b, NULL);
     if (b != local)
         free(b);
     return x;
@@ -457,8 +444,8 @@ size_t dj_fmt_double(char *out, double v)
             return k;
         }
     }
-    pthread_once(&c_locale_once, c_locale_init);
-    locale_t old = c_locale ? uselocale(c_locale) : (locale_t)0;
+    locale_t c = dj_c_locale();
+    locale_t old = c ? uselocale(c) : (locale_t)0;
     int n = 0;
     for (int prec = 15; prec <= 17; prec++) {
         n = snprintf(out, 32, "%.*g", prec, v);

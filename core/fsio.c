@@ -10,6 +10,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <locale.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -43,6 +45,22 @@ int dj_errno(char *err, size_t errlen, int errno_value, const char *fmt, ...)
             snprintf(err + n, errlen - (size_t)n, ": %s", strerror(errno_value));
     }
     return -1;
+}
+
+static locale_t c_locale;
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+static void c_locale_init(void) { c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0); }
+
+locale_t dj_c_locale(void)
+{
+    pthread_once(&c_locale_once, c_locale_init);
+    return c_locale;
+}
+
+double dj_strtod(const char *s, char **end)
+{
+    locale_t c = dj_c_locale();
+    return c ? strtod_l(s, end, c) : strtod(s, end);
 }
 
 void dj_appendf(char *buf, size_t cap, const char *fmt, ...)

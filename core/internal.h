@@ -4,6 +4,7 @@
 #ifndef DOJO_INTERNAL_H
 #define DOJO_INTERNAL_H
 
+#include <locale.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +28,11 @@
 int dj_err(char *err, size_t errlen, const char *fmt, ...) DJ_PRINTF(3, 4);
 /* The same, with ": strerror(errno_value)" appended. */
 int dj_errno(char *err, size_t errlen, int errno_value, const char *fmt, ...) DJ_PRINTF(4, 5);
+
+/* The C locale (NULL if it cannot be made), and strtod in it, whatever the host's
+   LC_NUMERIC: numbers in CSV files and submissions are always written with a dot. */
+locale_t dj_c_locale(void);
+double dj_strtod(const char *s, char **end);
 
 /* Appends printf-style text to the NUL-terminated string in buf (cap bytes), truncating. */
 void dj_appendf(char *buf, size_t cap, const char *fmt, ...) DJ_PRINTF(3, 4);

@@ -909,20 +909,6 @@ static int box_cmp(const void *p, const void *q)
     return (a->order > b->order) - (a->order < b->order); /* stable */
 }
 
-/* strtod in the C locale, whatever the host's LC_NUMERIC (Python's float() ignores the
-   locale too). */
-static locale_t c_locale;
-static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
-static void c_locale_init(void) { c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0); }
-
-static double c_strtod(const char *s, char **end)
-{
-    pthread_once(&c_locale_once, c_locale_init);
-    if (c_locale)
-        return strtod_l(s, end, c_locale);
-    return strtod(s, end);
-}
-
 static int parse_boxes(const char *s, size_t len, size_t row, const char *what, ctx *c,
                        box **out, size_t *cap, size_t *nb, char *err, size_t errlen)
 {
@@ -946,7 +932,7 @@ static int parse_boxes(const char *s, size_t len, size_t row, const char *what, 
                               row, what);
             memcpy(tok, s + sp->off, sp->len);
             tok[sp->len] = 0;
-            v[q] = c_strtod(tok, &end);
+            v[q] = dj_strtod(tok, &end);
             if (end == tok || *end || !isfinite(v[q]))
                 return dj_err(err, errlen, "row %zu: the %s holds '%s', not a finite number",
                               row, what, tok);
