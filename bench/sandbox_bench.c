@@ -38,23 +38,20 @@ static double median(double *v, int n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static double bare(const char *const *argv, int runs, double *t)
+static double bare_once(const char *const *argv)
 {
-    for (int i = 0; i < runs; i++) {
-        double t0 = now();
-        pid_t pid = fork();
-        if (pid == 0) {
-            execv(argv[0], (char *const *)argv);
-            _exit(127);
-        }
-        int st;
-        waitpid(pid, &st, 0);
-        t[i] = now() - t0;
+    double t0 = now();
+    pid_t pid = fork();
+    if (pid == 0) {
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
     }
-    return median(t, runs);
+    int st;
+    waitpid(pid, &st, 0);
+    return now() - t0;
 }
 
-static double boxed(const char *const *argv, int disable, int runs, double *t, char *layers, size_t len)
+static double boxed_once(const char *const *argv, int disable, char *layers, size_t len)
 {
     char err[512];
     dojo_sandbox_policy p;
@@ -63,28 +60,26 @@ static double boxed(const char *const *argv, int disable, int runs, double *t, c
     p.argv = argv;
     p.wall_s = 60;
     p.disable = disable;
-    for (int i = 0; i < runs; i++) {
-        dojo_sandbox_result r;
-        double t0 = now();
-        if (dojo_sandbox_run(&p, &r, err, sizeof err) < 0) {
-            fprintf(stderr, "dojo_bench_sandbox: %s\n", err);
-            exit(2);
-        }
-        t[i] = now() - t0;
-        if (strcmp(r.status, "OK") != 0) {
-            fprintf(stderr, "dojo_bench_sandbox: %s ended %s: %s\n", argv[0], r.status, r.message);
-            exit(2);
-        }
-        if (i == 0 && layers) {
-            size_t off = 0;
-            layers[0] = '\0';
-            for (int l = 0; l < r.nlayers && off + 32 < len; l++)
-                off += (size_t)snprintf(layers + off, len - off, "%s%s%s", l ? ", " : "", r.layers[l].name,
-                                        r.layers[l].applied ? "" : " (off)");
-        }
-        dojo_sandbox_result_clear(&r);
+    dojo_sandbox_result r;
+    double t0 = now();
+    if (dojo_sandbox_run(&p, &r, err, sizeof err) < 0) {
+        fprintf(stderr, "dojo_bench_sandbox: %s\n", err);
+        exit(2);
     }
-    return median(t, runs);
+    double t = now() - t0;
+    if (strcmp(r.status, "OK") != 0) {
+        fprintf(stderr, "dojo_bench_sandbox: %s ended %s: %s\n", argv[0], r.status, r.message);
+        exit(2);
+    }
+    if (layers) {
+        size_t off = 0;
+        layers[0] = '\0';
+        for (int l = 0; l < r.nlayers && off + 32 < len; l++)
+            off += (size_t)snprintf(layers + off, len - off, "%s%s%s", l ? ", " : "", r.layers[l].name,
+                                    r.layers[l].applied ? "" : " (off)");
+    }
+    dojo_sandbox_result_clear(&r);
+    return t;
 }
 
 int main(int argc, char **argv)
@@ -92,25 +87,33 @@ int main(int argc, char **argv)
     int runs = argc > 1 ? atoi(argv[1]) : 200;
     if (runs < 1)
         runs = 1;
-    double *t = malloc(sizeof(double) * (size_t)runs);
+    double *t[4];
+    for (int m = 0; m < 4; m++)
+        t[m] = malloc(sizeof(double) * (size_t)runs);
     static const char *const prog_true[] = {"/bin/true", NULL};
     static const char *const prog_py[] = {"/usr/bin/python3", "-c", "pass", NULL};
     const char *const *progs[] = {prog_true, prog_py};
     const char *names[] = {"/bin/true", "python3 -c pass"};
     char layers[512];
-    printf("# median of %d runs each, milliseconds; overhead = sandboxed - bare\n", runs);
+    printf("# median of %d runs each, milliseconds, the four ways interleaved run by run so that\n"
+           "# a busy machine slows all alike; overhead = sandboxed - bare\n", runs);
     printf("%-18s %8s %10s %9s %12s %9s %10s %9s\n", "program", "bare", "all layers", "overhead",
            "no netns", "overhead", "degraded", "overhead");
     for (int i = 0; i < 2; i++) {
-        double b = bare(progs[i], runs, t) * 1e3;
-        double all = boxed(progs[i], 0, runs, t, i == 0 ? layers : NULL, sizeof layers) * 1e3;
-        double nonet = boxed(progs[i], DOJO_LAYER_NETNS, runs, t, NULL, 0) * 1e3;
-        double deg = boxed(progs[i], DOJO_LAYER_NAMESPACES | DOJO_LAYER_CGROUP, runs, t, NULL, 0) * 1e3;
+        for (int r = 0; r < runs; r++) {
+            t[0][r] = bare_once(progs[i]);
+            t[1][r] = boxed_once(progs[i], 0, i == 0 && r == 0 ? layers : NULL, sizeof layers);
+            t[2][r] = boxed_once(progs[i], DOJO_LAYER_NETNS, NULL, 0);
+            t[3][r] = boxed_once(progs[i], DOJO_LAYER_NAMESPACES | DOJO_LAYER_CGROUP, NULL, 0);
+        }
+        double b = median(t[0], runs) * 1e3, all = median(t[1], runs) * 1e3;
+        double nonet = median(t[2], runs) * 1e3, deg = median(t[3], runs) * 1e3;
         printf("%-18s %8.2f %10.2f %9.2f %12.2f %9.2f %10.2f %9.2f\n", names[i], b, all, all - b, nonet,
                nonet - b, deg, deg - b);
     }
     printf("# layers (first run): %s\n", layers);
     printf("# target: at most 2 ms overhead per run with every layer but the network namespace\n");
-    free(t);
+    for (int m = 0; m < 4; m++)
+        free(t[m]);
     return 0;
 }
