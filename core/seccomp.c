@@ -256,6 +256,13 @@ dj_seccomp *dj_seccomp_build(int allow_net, char *detail, size_t len, char *err,
         goto out;
     }
 
+#if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 5)
+    /* A binary tree over the syscall numbers instead of a linear chain: every syscall the
+       program makes walks the filter, so fewer comparisons is start-up time saved. Older
+       libseccomp (< 2.5) keeps the chain. */
+    (void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+#endif
+
     for (size_t i = 0; i < sizeof denied / sizeof denied[0]; i++) {
         int nr = native_nr(denied[i]);
         if (nr < 0)
