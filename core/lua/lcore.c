@@ -20,6 +20,24 @@ int dj_lua_fail(lua_State *L, const char *msg)
     return 2;
 }
 
+const char **dj_lua_strings(lua_State *L, int idx, const char *what, size_t *n)
+{
+    idx = lua_absindex(L, idx);
+    luaL_checktype(L, idx, LUA_TTABLE);
+    size_t len = (size_t)lua_rawlen(L, idx);
+    const char **v = lua_newuserdatauv(L, (len + 1) * sizeof *v, 0);
+    for (size_t i = 0; i < len; i++) {
+        lua_rawgeti(L, idx, (lua_Integer)i + 1);
+        if (lua_type(L, -1) != LUA_TSTRING)
+            luaL_error(L, "%s: entry %d is not a string", what, (int)i + 1);
+        v[i] = lua_tostring(L, -1);
+        lua_pop(L, 1);
+    }
+    v[len] = NULL;
+    *n = len;
+    return v;
+}
+
 static int l_version(lua_State *L)
 {
     lua_pushstring(L, dojo_version());

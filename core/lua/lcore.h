@@ -29,6 +29,12 @@ void dj_lua_open_metrics(lua_State *L);
 /* Registers sandbox_run into the module table at the top of the stack. */
 void dj_lua_open_sandbox(lua_State *L);
 
+/* Collects the array of strings at stack index idx into a NULL-terminated scratch array
+   (userdata left on the stack, so an error unwinding frees it); *n gets the count. The
+   strings stay valid while the array table holds them. Raises "WHAT: entry N is not a
+   string". */
+const char **dj_lua_strings(lua_State *L, int idx, const char *what, size_t *n);
+
 /* Pushes nil and a message; returns 2 (the `nil, message` convention). */
 int dj_lua_fail(lua_State *L, const char *msg);
 /* Registers the table, column, index and reader types and their functions into the module

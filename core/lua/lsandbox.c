@@ -7,11 +7,13 @@
  * an error leaks nothing; the strings stay alive because the policy table holds them. The
  * result becomes a plain Lua table; the captured output is copied and released at once.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "lcore.h"
 
-/* Field key of table idx as a NULL-terminated array of strings (NULL when absent). */
+/* Field key of table idx as a NULL-terminated array of strings (NULL when absent); the
+   scratch array stays on the stack. */
 static const char *const *string_list(lua_State *L, int idx, const char *key)
 {
     lua_getfield(L, idx, key);
@@ -21,18 +23,11 @@ static const char *const *string_list(lua_State *L, int idx, const char *key)
     }
     if (!lua_istable(L, -1))
         luaL_error(L, "policy field %s must be a list of strings", key);
-    int list = lua_gettop(L);
-    size_t n = (size_t)lua_rawlen(L, list);
-    const char **v = lua_newuserdatauv(L, (n + 1) * sizeof *v, 0);
-    for (size_t i = 0; i < n; i++) {
-        lua_rawgeti(L, list, (lua_Integer)i + 1);
-        if (lua_type(L, -1) != LUA_TSTRING)
-            luaL_error(L, "policy field %s: entry %d is not a string", key, (int)i + 1);
-        v[i] = lua_tostring(L, -1); /* kept alive by the policy table */
-        lua_pop(L, 1);
-    }
-    v[n] = NULL;
-    lua_remove(L, list); /* the scratch userdata stays on the stack */
+    size_t n;
+    char what[48];
+    snprintf(what, sizeof what, "policy field %s", key);
+    const char **v = dj_lua_strings(L, -1, what, &n);
+    lua_remove(L, -2); /* the list: the policy table keeps its strings alive */
     return v;
 }
 

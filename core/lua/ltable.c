@@ -50,24 +50,6 @@ static int type_from_name(const char *s)
 
 /* ---- options ------------------------------------------------------------------------ */
 
-/* Collects an array of strings at table index `idx` into a scratch userdata left on the
-   stack (so it is collected even when an error unwinds). */
-static const char **string_array(lua_State *L, int idx, const char *what, size_t *n)
-{
-    luaL_checktype(L, idx, LUA_TTABLE);
-    size_t len = (size_t)lua_rawlen(L, idx);
-    const char **v = lua_newuserdatauv(L, (len ? len : 1) * sizeof *v, 0);
-    for (size_t i = 0; i < len; i++) {
-        lua_rawgeti(L, idx, (lua_Integer)i + 1);
-        if (lua_type(L, -1) != LUA_TSTRING)
-            luaL_error(L, "option %s: entry %d is not a string", what, (int)i + 1);
-        v[i] = lua_tostring(L, -1); /* kept alive by the options table */
-        lua_pop(L, 1);
-    }
-    *n = len;
-    return v;
-}
-
 static char single_char(lua_State *L, const char *key)
 {
     size_t len;
@@ -109,10 +91,10 @@ static void check_csv_options(lua_State *L, int idx, dojo_csv_options *o)
                 luaL_error(L, "option max_record_bytes must be a positive integer");
             o->max_record_bytes = (size_t)v;
         } else if (strcmp(key, "columns") == 0) {
-            o->columns = string_array(L, lua_absindex(L, -1), key, &o->ncolumns);
+            o->columns = dj_lua_strings(L, -1, "option columns", &o->ncolumns);
             lua_insert(L, idx + 1); /* keep the scratch below the iteration keys */
         } else if (strcmp(key, "na_values") == 0) {
-            o->na_values = string_array(L, lua_absindex(L, -1), key, &o->nna_values);
+            o->na_values = dj_lua_strings(L, -1, "option na_values", &o->nna_values);
             lua_insert(L, idx + 1);
         } else if (strcmp(key, "types") == 0) {
             int t = lua_absindex(L, -1);
@@ -448,7 +430,7 @@ static int t_select(lua_State *L)
 {
     dojo_table *t = check_table(L, 1);
     size_t n;
-    const char **names = string_array(L, 2, "select", &n);
+    const char **names = dj_lua_strings(L, 2, "select", &n);
     char err[DJ_ERRLEN];
     dojo_table *out = dojo_table_select(t, names, n, err, sizeof err);
     if (!out)

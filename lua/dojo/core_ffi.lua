@@ -144,7 +144,7 @@ local function string_array(v, what)
   local arr = ffi.new("const char *[?]", n > 0 and n or 1)
   for i = 1, n do
     if type(v[i]) ~= "string" then
-      error(string.format("option %s: entry %d is not a string", what, i), 4)
+      error(string.format("%s: entry %d is not a string", what, i), 4)
     end
     arr[i - 1] = v[i]
   end
@@ -180,11 +180,11 @@ local function csv_options(opts)
       end
       o.max_record_bytes = v
     elseif key == "columns" then
-      local arr, n = string_array(v, key)
+      local arr, n = string_array(v, "option columns")
       keep[#keep + 1] = arr; keep[#keep + 1] = v
       o.columns, o.ncolumns = arr, n
     elseif key == "na_values" then
-      local arr, n = string_array(v, key)
+      local arr, n = string_array(v, "option na_values")
       keep[#keep + 1] = arr; keep[#keep + 1] = v
       o.na_values, o.nna_values = arr, n
     elseif key == "types" then

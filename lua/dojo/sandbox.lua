@@ -37,7 +37,7 @@ end
 
 local function strings(list, key)
   for i, v in ipairs(list) do
-    if type(v) ~= "string" then error(string.format("sandbox policy: %s[%d] must be a string", key, i), 3) end
+    if type(v) ~= "string" then error(string.format("sandbox policy: %s[%d] must be a string", key, i), 4) end
   end
   return list
 end
