@@ -318,9 +318,12 @@ static int split_row(const djm_txt *in, ctx *c, size_t i, const char **ys, size_
    with hits_i the hits so far and len(actual) counting repeated answer labels; an empty
    answer scores 0. A predicted label repeated later in the list is not a hit again
    (ml_metrics' "p not in predicted[:i]"). k = params.k, default 10 (ml_metrics). */
-int djm_map_at_k(const djm_txt *in, double *out, char *err, size_t errlen)
+/* The ranking metrics' shared pass: per row, the answer's label set and the first k
+   predicted labels, first occurrences only; a hit at 0-based position t scores
+   hits / (t + 1) for map@k (divided by min(len(answer), k)) or 1 / log2(t + 2) for ndcg@k
+   (divided by the ideal DCG over min(|answer set|, k) hits). Empty answers score 0. */
+static int ranked(const djm_txt *in, size_t k, int ndcg, double *out, char *err, size_t errlen)
 {
-    size_t k = in->prm->k > 0 ? (size_t)in->prm->k : 10;
     ctx c;
     memset(&c, 0, sizeof c);
     djm_sum total = {0, 0};
@@ -343,19 +346,30 @@ int djm_map_at_k(const djm_txt *in, double *out, char *err, size_t errlen)
             ts_insert(&c.t1, ys + c.ys[t].off, c.ys[t].len);
         double score = 0, hits = 0;
         for (size_t t = 0; t < lim; t++) {
-            const char *s = ps + c.ps[t].off;
+            const char *str = ps + c.ps[t].off;
             size_t l = c.ps[t].len;
-            if (ts_insert(&c.t2, s, l) && ts_has(&c.t1, s, l)) {
+            if (ts_insert(&c.t2, str, l) && ts_has(&c.t1, str, l)) {
                 hits += 1.0;
-                score += hits / ((double)t + 1.0);
+                score += ndcg ? 1.0 / log2((double)t + 2.0) : hits / ((double)t + 1.0);
             }
         }
-        djm_add(&total, score / (double)(ny < k ? ny : k));
+        if (ndcg) {
+            double idcg = 0;
+            for (size_t t = 0; t < c.t1.count && t < k; t++)
+                idcg += 1.0 / log2((double)t + 2.0);
+            djm_add(&total, score / idcg);
+        } else
+            djm_add(&total, score / (double)(ny < k ? ny : k));
     }
     if (rc == 0)
         *out = djm_total(&total) / (double)in->n;
     ctx_free(&c);
     return rc;
+}
+
+int djm_map_at_k(const djm_txt *in, double *out, char *err, size_t errlen)
+{
+    return ranked(in, in->prm->k > 0 ? (size_t)in->prm->k : 10, 0, out, err, errlen);
 }
 
 int djm_apk(const djm_txt *in, double *out, char *err, size_t errlen)
@@ -372,43 +386,7 @@ int djm_apk(const djm_txt *in, double *out, char *err, size_t errlen)
    answer scores 0. k = params.k, default 5 (the catalog's one ndcg competition). */
 int djm_ndcg_at_k(const djm_txt *in, double *out, char *err, size_t errlen)
 {
-    size_t k = in->prm->k > 0 ? (size_t)in->prm->k : 5;
-    ctx c;
-    memset(&c, 0, sizeof c);
-    djm_sum total = {0, 0};
-    int rc = 0;
-    for (size_t i = 0; i < in->n; i++) {
-        const char *ys, *ps;
-        size_t ny, np;
-        if (split_row(in, &c, i, &ys, &ny, &ps, &np) < 0) {
-            rc = DJM_OOM(err, errlen);
-            break;
-        }
-        if (ny == 0)
-            continue;
-        size_t lim = np < k ? np : k;
-        if (ts_reset(&c.t1, ny) < 0 || ts_reset(&c.t2, lim) < 0) {
-            rc = DJM_OOM(err, errlen);
-            break;
-        }
-        for (size_t t = 0; t < ny; t++)
-            ts_insert(&c.t1, ys + c.ys[t].off, c.ys[t].len);
-        size_t nrel = c.t1.count;
-        double dcg = 0, idcg = 0;
-        for (size_t t = 0; t < lim; t++) {
-            const char *s = ps + c.ps[t].off;
-            size_t l = c.ps[t].len;
-            if (ts_insert(&c.t2, s, l) && ts_has(&c.t1, s, l))
-                dcg += 1.0 / log2((double)t + 2.0);
-        }
-        for (size_t t = 0; t < nrel && t < k; t++)
-            idcg += 1.0 / log2((double)t + 2.0);
-        djm_add(&total, dcg / idcg);
-    }
-    if (rc == 0)
-        *out = djm_total(&total) / (double)in->n;
-    ctx_free(&c);
-    return rc;
+    return ranked(in, in->prm->k > 0 ? (size_t)in->prm->k : 5, 1, out, err, errlen);
 }
 
 /* ---- sets of labels and words ----------------------------------------------------------- */
