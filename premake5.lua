@@ -74,7 +74,7 @@ project "dojo"
           "core/lua/*.h" }
   buildoptions { lua_cflags }
   linkoptions { "-Wl,--version-script=../core/libdojo.map", "-Wl,-soname,libdojo.so",
-                "-Wl,--no-undefined", lua_libs, "-lz", "-lseccomp", "-lm", "-ldl", "-lpthread" }
+                "-Wl,--no-undefined", lua_libs, "-lz", "-lpcre2-8", "-lseccomp", "-lm", "-ldl", "-lpthread" }
   outdirs("lib")
 
 -- build/lib/dojo/core.so: the Lua 5.4 module: the kernel and the binding, self-contained.
@@ -89,7 +89,7 @@ project "dojo_core"
           "core/lua/*.h" }
   excludes { "core/embed.c" }
   buildoptions { lua_cflags }
-  linkoptions { "-lz", "-lseccomp", "-lm", "-lpthread" }
+  linkoptions { "-lz", "-lpcre2-8", "-lseccomp", "-lm", "-lpthread" }
   outdirs("lib/dojo")
 
 -- build/bin/dojo: the command line, a host of the embedding API.
@@ -107,7 +107,7 @@ project "dojo_test"
   -- the Landlock and seccomp layers are internal (not exported by libdojo): their tests
   -- link the objects directly
   files { "tests/c/*.c", "tests/c/*.h", "core/landlock.c", "core/seccomp.c", "core/fsio.c" }
-  links { "dojo", "seccomp", "pthread", "z", "m" }
+  links { "dojo", "seccomp", "pthread", "z", "pcre2-8", "m" }
   linkoptions { "-Wl,-rpath,'$$ORIGIN/../lib'" }
   outdirs("bin")
 

@@ -62,6 +62,129 @@ char *dojo_file_read(const char *path, size_t max_bytes, size_t *len, char *err,
 void dojo_free(void *p);
 
 /* ---------------------------------------------------------------------------------------
+ * Filesystem helpers: directories, whole-tree removal, stat, copies, SHA-256, clocks.
+ * What untrusted code left behind (a work directory) is never trusted: no symbolic link is
+ * followed where it matters and nothing blocks on a FIFO. See core/fs.c.
+ * ------------------------------------------------------------------------------------- */
+
+/* Like mkdir -p: creates the missing parents (mode 0755) and the directory, whose mode is
+   then set to exactly mode (also when it existed; the umask does not apply). Fails, naming
+   it, when a component exists and is not a directory. */
+int dojo_dir_make(const char *path, int mode, char *err, size_t errlen);
+/* The entry names of a directory (not . and ..), sorted bytewise, each followed by a NUL
+   byte; *len gets the total bytes. An empty directory gives a non-NULL buffer and *len 0.
+   Free the result with dojo_free(). */
+char *dojo_dir_list(const char *path, size_t *len, char *err, size_t errlen);
+/* Like rm -rf: removes path and everything under it without following symbolic links
+   (a link is removed, never what it points to). A missing path is success. Directories
+   the caller owns but cannot enter or empty (mode 0000, 0500) are given u+rwx first. */
+int dojo_tree_remove(const char *path, char *err, size_t errlen);
+
+enum dojo_path_kind {
+    DOJO_PATH_MISSING = 0,
+    DOJO_PATH_FILE = 1,        /* regular file */
+    DOJO_PATH_DIR = 2,
+    DOJO_PATH_OTHER = 3,       /* FIFO, socket, device */
+    DOJO_PATH_LINK = 4         /* symbolic link (not followed) */
+};
+
+/* What path is (lstat: a link is not followed): a dojo_path_kind, or -1 on an error other
+   than a missing path (ENOENT, ENOTDIR). *size (bytes) and *mtime (seconds since the
+   epoch, with fraction) may be NULL; they read 0 for a missing path. */
+int dojo_path_stat(const char *path, int64_t *size, double *mtime, char *err, size_t errlen);
+/* Copies the regular file src to dst atomically, as dojo_file_write writes (dst gets
+   mode 0644 less the umask). src may come from untrusted code: a symbolic link, FIFO,
+   socket or device is refused without blocking, and so is a file over max_bytes (0: no
+   limit). sync 0 skips the fsyncs (the copy is still atomic, not yet durable). */
+int dojo_file_copy(const char *src, const char *dst, uint64_t max_bytes, int sync, char *err,
+                   size_t errlen);
+
+/* SHA-256 of len bytes as 64 lowercase hex digits and a NUL (hex_out: 65 bytes). */
+void dojo_sha256(const void *data, size_t len, char *hex_out);
+/* The same of a regular file's contents (links followed; a FIFO is refused unopened). */
+int dojo_sha256_file(const char *path, char *hex_out, char *err, size_t errlen);
+
+/* Seconds: monotonic (for durations), and wall-clock since the epoch, with fraction. */
+double dojo_clock_now(void);
+double dojo_clock_wall(void);
+
+/* ---------------------------------------------------------------------------------------
+ * Compression: gzip (RFC 1952) in memory, with zlib. See core/gz.c.
+ * ------------------------------------------------------------------------------------- */
+
+/* Compresses len bytes into one gzip member. level: -1 (zlib's default, 6) or 0..9.
+   Returns the compressed bytes (*out_len of them; free with dojo_free), or NULL. */
+char *dojo_gzip(const void *data, size_t len, int level, size_t *out_len,
+                char *err, size_t errlen);
+/* Decompresses gzip data: one member or several concatenated (zero padding between and
+   after them is skipped), each checked against its CRC-32. Fails on data that is not gzip,
+   corrupt or truncated, and as soon as the output would exceed max_out bytes (0: no limit).
+   The result is NUL-terminated (not counted in *out_len); free it with dojo_free(). */
+char *dojo_gunzip(const void *data, size_t len, size_t max_out, size_t *out_len,
+                  char *err, size_t errlen);
+
+/* ---------------------------------------------------------------------------------------
+ * Regular expressions: PCRE2 (Perl-compatible syntax), JIT-compiled where the machine
+ * allows. Offsets are 0-based byte offsets into the subject; a match is [start, end).
+ * Each match is bounded (backtracking steps, depth, memory), so a catastrophic pattern
+ * fails with "regular expression match limit exceeded" instead of hanging. See
+ * core/regex.c for the theory of operation.
+ * ------------------------------------------------------------------------------------- */
+
+typedef struct dojo_regex dojo_regex;
+
+enum dojo_regex_flag_bits {           /* dojo_regex_compile's flags; letters as parsed below */
+    DOJO_REGEX_CASELESS = 1,          /* i: case-insensitive */
+    DOJO_REGEX_MULTILINE = 2,         /* m: ^ and $ match at line breaks too */
+    DOJO_REGEX_DOTALL = 4,            /* s: . matches a newline too */
+    DOJO_REGEX_EXTENDED = 8,          /* x: whitespace and # comments in the pattern ignored */
+    DOJO_REGEX_UTF = 16,              /* the pattern and subject are UTF-8 (characters, not
+                                         bytes); invalid UTF-8 in a subject never matches */
+    DOJO_REGEX_UCP = 32               /* \w, \d, \b, [[:alpha:]]... by Unicode properties */
+};
+
+enum dojo_regex_match_bits {          /* dojo_regex_match's options */
+    DOJO_REGEX_ANCHORED = 1,          /* match only at the start offset */
+    DOJO_REGEX_NOTEMPTY_ATSTART = 2   /* no empty match at the start offset (global scans) */
+};
+
+/* Parses flag letters: "i", "m", "s", "x", "u" (UTF + UCP), in any combination; NULL or ""
+   is 0. Returns the bits, or -1 on an unknown letter. */
+int dojo_regex_parse_flags(const char *flags, char *err, size_t errlen);
+/* Compiles a pattern of len bytes (it may contain NUL bytes). NULL on failure, with e.g.
+   "bad regular expression at offset 3: missing closing parenthesis". */
+dojo_regex *dojo_regex_compile(const char *pattern, size_t len, int flags,
+                               char *err, size_t errlen);
+void dojo_regex_free(dojo_regex *re);
+/* Number of capture groups (0 when the pattern has none). */
+int dojo_regex_ngroups(const dojo_regex *re);
+/* Number of the group called name, or -1. */
+int dojo_regex_group_number(const dojo_regex *re, const char *name);
+/* Name of group 1..ngroups, or NULL when it has none. Valid until the regex is freed. */
+const char *dojo_regex_group_name(const dojo_regex *re, int group);
+/* 1 when the pattern runs JIT-compiled, 0 when interpreted (same results). */
+int dojo_regex_jit(const dojo_regex *re);
+/* Backtracking steps allowed per match (0: the default, 10 000 000). */
+int dojo_regex_set_match_limit(dojo_regex *re, uint32_t limit);
+
+/* Searches subject[0, len) from byte offset start. Returns 0 when nothing matches (also
+   when start > len), -1 on an error (match limit exceeded), else the number of offset
+   pairs set: 1 + the number of the highest group that took part in the match. ovector
+   receives npairs pairs (start, end): pair 0 the whole match, pair i group i; a group that
+   did not take part (or beyond the count returned) reads -1, -1. npairs should be
+   ngroups + 1; fewer pairs are filled when it is smaller. */
+int dojo_regex_match(dojo_regex *re, const char *subject, size_t len, size_t start, int options,
+                     int64_t *ovector, size_t npairs, char *err, size_t errlen);
+/* Replaces the first max_count matches (max_count < 0: all) with the template repl:
+   $0..$99 or ${n} a group by number, $name or ${name} by name, $$ a dollar sign; an unset
+   group is empty. A bad template fails before matching, naming its offset. Returns the new
+   string (NUL-terminated, *out_len bytes; free with dojo_free) and the number of matches
+   replaced in *count. Empty matches follow Perl's rule (core/regex.c). */
+char *dojo_regex_substitute(dojo_regex *re, const char *subject, size_t len, const char *repl,
+                            size_t repl_len, int64_t max_count, size_t *out_len, size_t *count,
+                            char *err, size_t errlen);
+
+/* ---------------------------------------------------------------------------------------
  * Tables: columnar, typed, with a missing-value mask; read from and written to CSV.
  *
  * Column types are inferred per column: integer (int64) when every present value is a

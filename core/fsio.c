@@ -126,6 +126,7 @@ int dj_atomic_begin(dj_atomic *a, const char *path, char *err, size_t errlen)
 {
     a->fd = -1;
     a->tmp = NULL;
+    a->sync = 1;
     a->path = strdup(path);
     if (!a->path)
         return dj_err(err, errlen, "out of memory");
@@ -176,7 +177,7 @@ void dj_atomic_abort(dj_atomic *a)
 
 int dj_atomic_commit(dj_atomic *a, char *err, size_t errlen)
 {
-    if (fsync(a->fd) < 0) {
+    if (a->sync && fsync(a->fd) < 0) {
         int e = errno;
         dj_errno(err, errlen, e, "cannot sync %s", a->path);
         dj_atomic_abort(a);
@@ -196,7 +197,7 @@ int dj_atomic_commit(dj_atomic *a, char *err, size_t errlen)
         dj_atomic_abort(a);
         return -1;
     }
-    char *dir = dir_of(a->path);
+    char *dir = a->sync ? dir_of(a->path) : NULL;
     if (dir) {
         int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd >= 0) {

@@ -47,6 +47,7 @@ typedef struct dj_atomic {
     int fd;
     char *path;
     char *tmp;
+    int sync; /* 1 (dj_atomic_begin's default): fsync the file and its directory on commit */
 } dj_atomic;
 int dj_atomic_begin(dj_atomic *a, const char *path, char *err, size_t errlen);
 int dj_atomic_write(dj_atomic *a, const void *data, size_t len, char *err, size_t errlen);

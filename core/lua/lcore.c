@@ -2,9 +2,9 @@
  * lcore.c -- the Lua 5.4 module dojo.core: libdojo's API as Lua functions.
  *
  * Theory of operation: this file binds the kernel's plain functions (version, probe, file
- * I/O); ltable.c binds the object types. The same API is provided under LuaJIT by
- * lua/dojo/core_ffi.lua over the same libdojo.so, and lua/dojo/core.lua picks the binding
- * that fits the running interpreter. Misuse (a wrong argument type) raises an error;
+ * I/O, gzip); ltable.c and lregex.c bind the object types. The same API is provided under
+ * LuaJIT by lua/dojo/core_ffi.lua over the same libdojo.so, and lua/dojo/core.lua picks the
+ * binding that fits the running interpreter. Misuse (a wrong argument type) raises an error;
  * expected failures (a missing file) return nil and a message. This module does not link
  * liblua: the interpreter that loads it provides the Lua API.
  */
@@ -118,9 +118,42 @@ static int l_file_read(lua_State *L)
     return 1;
 }
 
+/* core.gzip(data [, level]) -> string | nil, message */
+static int l_gzip(lua_State *L)
+{
+    size_t len, out_len = 0;
+    const char *data = luaL_checklstring(L, 1, &len);
+    lua_Integer level = luaL_optinteger(L, 2, -1);
+    luaL_argcheck(L, level >= -1 && level <= 9, 2, "level must be in -1..9");
+    char err[DJ_ERRLEN];
+    char *out = dojo_gzip(data, len, (int)level, &out_len, err, sizeof err);
+    if (!out)
+        return dj_lua_fail(L, err);
+    lua_pushlstring(L, out, out_len);
+    dojo_free(out);
+    return 1;
+}
+
+/* core.gunzip(data [, max_bytes]) -> string | nil, message */
+static int l_gunzip(lua_State *L)
+{
+    size_t len, out_len = 0;
+    const char *data = luaL_checklstring(L, 1, &len);
+    lua_Integer max = luaL_optinteger(L, 2, 0);
+    luaL_argcheck(L, max >= 0, 2, "limit must be >= 0");
+    char err[DJ_ERRLEN];
+    char *out = dojo_gunzip(data, len, (size_t)max, &out_len, err, sizeof err);
+    if (!out)
+        return dj_lua_fail(L, err);
+    lua_pushlstring(L, out, out_len);
+    dojo_free(out);
+    return 1;
+}
+
 static const luaL_Reg functions[] = {
     {"version", l_version},       {"probe", l_probe},         {"file_write", l_file_write},
-    {"file_append", l_file_append}, {"file_read", l_file_read}, {NULL, NULL},
+    {"file_append", l_file_append}, {"file_read", l_file_read}, {"gzip", l_gzip},
+    {"gunzip", l_gunzip},           {NULL, NULL},
 };
 
 int luaopen_dojo_core(lua_State *L)
@@ -131,5 +164,7 @@ int luaopen_dojo_core(lua_State *L)
     dj_lua_open_table(L);
     dj_lua_open_metrics(L);
     dj_lua_open_sandbox(L);
+    dj_lua_open_fs(L);
+    dj_lua_open_regex(L);
     return 1;
 }

@@ -28,6 +28,11 @@ cbox *dj_lua_testcolumn(lua_State *L, int idx);
 void dj_lua_open_metrics(lua_State *L);
 /* Registers sandbox_run into the module table at the top of the stack. */
 void dj_lua_open_sandbox(lua_State *L);
+/* Registers the filesystem helpers (dir_make, dir_list, tree_remove, path_stat, file_copy,
+   sha256, sha256_file, clock, time) into the module table at the top of the stack. */
+void dj_lua_open_fs(lua_State *L);
+/* Registers the regex type and regex_compile into the module table at the top of the stack. */
+void dj_lua_open_regex(lua_State *L);
 
 /* Collects the array of strings at stack index idx into a NULL-terminated scratch array
    (userdata left on the stack, so an error unwinding frees it); *n gets the count. The

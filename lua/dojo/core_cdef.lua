@@ -17,6 +17,54 @@ int dojo_file_append(const char *path, const void *data, size_t len, int sync,
                      char *err, size_t errlen);
 char *dojo_file_read(const char *path, size_t max_bytes, size_t *len, char *err, size_t errlen);
 void dojo_free(void *p);
+int dojo_dir_make(const char *path, int mode, char *err, size_t errlen);
+char *dojo_dir_list(const char *path, size_t *len, char *err, size_t errlen);
+int dojo_tree_remove(const char *path, char *err, size_t errlen);
+enum dojo_path_kind {
+    DOJO_PATH_MISSING = 0,
+    DOJO_PATH_FILE = 1,
+    DOJO_PATH_DIR = 2,
+    DOJO_PATH_OTHER = 3,
+    DOJO_PATH_LINK = 4
+};
+int dojo_path_stat(const char *path, int64_t *size, double *mtime, char *err, size_t errlen);
+int dojo_file_copy(const char *src, const char *dst, uint64_t max_bytes, int sync, char *err,
+                   size_t errlen);
+void dojo_sha256(const void *data, size_t len, char *hex_out);
+int dojo_sha256_file(const char *path, char *hex_out, char *err, size_t errlen);
+double dojo_clock_now(void);
+double dojo_clock_wall(void);
+char *dojo_gzip(const void *data, size_t len, int level, size_t *out_len,
+                char *err, size_t errlen);
+char *dojo_gunzip(const void *data, size_t len, size_t max_out, size_t *out_len,
+                  char *err, size_t errlen);
+typedef struct dojo_regex dojo_regex;
+enum dojo_regex_flag_bits {
+    DOJO_REGEX_CASELESS = 1,
+    DOJO_REGEX_MULTILINE = 2,
+    DOJO_REGEX_DOTALL = 4,
+    DOJO_REGEX_EXTENDED = 8,
+    DOJO_REGEX_UTF = 16,
+    DOJO_REGEX_UCP = 32
+};
+enum dojo_regex_match_bits {
+    DOJO_REGEX_ANCHORED = 1,
+    DOJO_REGEX_NOTEMPTY_ATSTART = 2
+};
+int dojo_regex_parse_flags(const char *flags, char *err, size_t errlen);
+dojo_regex *dojo_regex_compile(const char *pattern, size_t len, int flags,
+                               char *err, size_t errlen);
+void dojo_regex_free(dojo_regex *re);
+int dojo_regex_ngroups(const dojo_regex *re);
+int dojo_regex_group_number(const dojo_regex *re, const char *name);
+const char *dojo_regex_group_name(const dojo_regex *re, int group);
+int dojo_regex_jit(const dojo_regex *re);
+int dojo_regex_set_match_limit(dojo_regex *re, uint32_t limit);
+int dojo_regex_match(dojo_regex *re, const char *subject, size_t len, size_t start, int options,
+                     int64_t *ovector, size_t npairs, char *err, size_t errlen);
+char *dojo_regex_substitute(dojo_regex *re, const char *subject, size_t len, const char *repl,
+                            size_t repl_len, int64_t max_count, size_t *out_len, size_t *count,
+                            char *err, size_t errlen);
 typedef struct dojo_table dojo_table;
 typedef struct dojo_index dojo_index;
 typedef struct dojo_csv_reader dojo_csv_reader;

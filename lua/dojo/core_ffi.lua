@@ -135,6 +135,42 @@ function M.file_read(path, max)
   return s
 end
 
+local function optinteger(v, n, fname, default)
+  if v == nil then return default end
+  if type(v) == "string" then v = tonumber(v) or v end
+  if type(v) ~= "number" then
+    error(string.format("bad argument #%d to '%s' (number expected, got %s)", n, fname, type(v)), 3)
+  end
+  if v ~= math.floor(v) or v ~= v or math.abs(v) == math.huge then
+    error(string.format("bad argument #%d to '%s' (number has no integer representation)", n, fname), 3)
+  end
+  return v
+end
+
+local outlen = ffi.new("size_t[1]")
+
+function M.gzip(data, level)
+  data = checkstring(data, 1, "gzip")
+  level = optinteger(level, 2, "gzip", -1)
+  if level < -1 or level > 9 then error("bad argument #2 to 'gzip' (level must be in -1..9)", 2) end
+  local p = C.dojo_gzip(data, #data, level, outlen, errbuf, ERRLEN)
+  if p == nil then return fail() end
+  local s = ffi.string(p, outlen[0])
+  C.dojo_free(p)
+  return s
+end
+
+function M.gunzip(data, max)
+  data = checkstring(data, 1, "gunzip")
+  max = optinteger(max, 2, "gunzip", 0)
+  if max < 0 then error("bad argument #2 to 'gunzip' (limit must be >= 0)", 2) end
+  local p = C.dojo_gunzip(data, #data, max, outlen, errbuf, ERRLEN)
+  if p == nil then return fail() end
+  local s = ffi.string(p, outlen[0])
+  C.dojo_free(p)
+  return s
+end
+
 ---------------------------------------------------------------------------------------------
 -- CSV options: the same keys, checks and messages as check_csv_options() in ltable.c.
 
@@ -1001,5 +1037,215 @@ function M.sandbox_run(t)
   return res
 end
 
+---------------------------------------------------------------------------------------------
+-- Regular expressions: the same type as core/lua/lregex.c (see its theory of operation).
+
+local unpack = table.unpack or unpack
+local Regex = {}
+Regex.__index = Regex
+Regex.__name = "dojo.regex"
+
+local function check_regex(re, fname)
+  if getmetatable(re) ~= Regex then
+    error(string.format("bad argument #1 to '%s' (dojo.regex expected, got %s)", fname,
+                        re == nil and "no value" or type(re)), 3)
+  end
+  if not re._h then error("regex is closed", 3) end
+  return re._h
+end
+
+function M.regex_compile(pattern, flags)
+  pattern = checkstring(pattern, 1, "regex_compile")
+  if flags == nil then flags = "" end
+  flags = checkstring(flags, 2, "regex_compile")
+  local bits = C.dojo_regex_parse_flags(flags, errbuf, ERRLEN)
+  if bits < 0 then error("bad argument #2 to 'regex_compile' (" .. errmsg() .. ")", 2) end
+  local h = C.dojo_regex_compile(pattern, #pattern, bits, errbuf, ERRLEN)
+  if h == nil then return fail() end
+  h = ffi.gc(h, C.dojo_regex_free)
+  local n = C.dojo_regex_ngroups(h)
+  local names = {}
+  for i = 1, n do
+    local p = C.dojo_regex_group_name(h, i)
+    if p ~= nil then names[i] = ffi.string(p) end
+  end
+  return setmetatable({ _h = h, _n = n, _names = names, _ov = ffi.new("int64_t[?]", 2 * (n + 1)),
+                        _pattern = pattern, _flags = flags }, Regex)
+end
+
+function Regex.close(re)
+  if getmetatable(re) ~= Regex then error("bad argument #1 to 'close' (dojo.regex expected)", 2) end
+  if re._h then
+    C.dojo_regex_free(ffi.gc(re._h, nil))
+    re._h = nil
+  end
+end
+Regex.__gc = Regex.close
+Regex.__close = Regex.close
+
+Regex.__tostring = function(re)
+  if not re._h then return "dojo.regex (closed)" end
+  return "dojo.regex /" .. re._pattern .. "/" .. re._flags
+end
+
+-- init (1-based, negative from the end, like string.find) -> 0-based offset; > len: none
+local function start_offset(init, len, fname)
+  init = optinteger(init, 2, fname, 1)
+  if init > 0 then return init - 1 > len and len + 1 or init - 1 end
+  if init == 0 or -init > len then return 0 end
+  return len + init
+end
+
+-- One match from start: true (offsets in re._ov), false, or nil and a message.
+local function match_at(re, s, start, options)
+  local rc = C.dojo_regex_match(re._h, s, #s, start, options, re._ov, re._n + 1, errbuf, ERRLEN)
+  if rc < 0 then return nil, errmsg() end
+  return rc > 0
+end
+
+local function group(re, s, i)
+  local a = re._ov[2 * i]
+  if a < 0 then return false end
+  return s:sub(tonumber(a) + 1, tonumber(re._ov[2 * i + 1]))
+end
+
+local function captures(re, s)
+  local n = re._n
+  if n == 0 then return group(re, s, 0) end
+  if n == 1 then return group(re, s, 1) end
+  local out = {}
+  for i = 1, n do out[i] = group(re, s, i) end
+  return unpack(out, 1, n)
+end
+
+-- The next match of a global scan (see core/regex.c): true, false, or nil and a message;
+-- st (the scan state { pos, notempty }) advances.
+local function scan(re, s, st)
+  if st.pos > #s then return false end
+  local ok, msg = match_at(re, s, st.pos, st.notempty and C.DOJO_REGEX_NOTEMPTY_ATSTART or 0)
+  if not ok then return ok, msg end
+  local a, e = tonumber(re._ov[0]), tonumber(re._ov[1])
+  if e < st.pos or (st.notempty and a == e and e == st.pos) then return false end
+  st.notempty = a == e
+  st.pos = e
+  return true
+end
+
+function Regex.match(re, s, init)
+  check_regex(re, "match")
+  s = checkstring(s, 1, "match")
+  local ok, msg = match_at(re, s, start_offset(init, #s, "match"), 0)
+  if ok == nil then return nil, msg end
+  if not ok then return nil end
+  return captures(re, s)
+end
+
+function Regex.find(re, s, init)
+  check_regex(re, "find")
+  s = checkstring(s, 1, "find")
+  local ok, msg = match_at(re, s, start_offset(init, #s, "find"), 0)
+  if ok == nil then return nil, msg end
+  if not ok then return nil end
+  local a, e = tonumber(re._ov[0]) + 1, tonumber(re._ov[1])
+  if re._n == 0 then return a, e end
+  return a, e, captures(re, s)
+end
+
+function Regex.exec(re, s, init)
+  check_regex(re, "exec")
+  s = checkstring(s, 1, "exec")
+  local ok, msg = match_at(re, s, start_offset(init, #s, "exec"), 0)
+  if ok == nil then return nil, msg end
+  if not ok then return nil end
+  local t = {}
+  for i = 0, re._n do t[i] = group(re, s, i) end
+  for i, name in pairs(re._names) do t[name] = t[i] end
+  t.start, t.stop = tonumber(re._ov[0]) + 1, tonumber(re._ov[1])
+  return t
+end
+
+function Regex.gmatch(re, s, init)
+  check_regex(re, "gmatch")
+  s = checkstring(s, 1, "gmatch")
+  local st = { pos = start_offset(init, #s, "gmatch"), notempty = false }
+  local done = st.pos > #s
+  return function()
+    if done then return nil end
+    if not re._h then error("regex is closed", 2) end
+    local ok, msg = scan(re, s, st)
+    if ok == nil then error(msg, 2) end
+    if not ok then
+      done = true
+      return nil
+    end
+    return captures(re, s)
+  end
+end
+
+local count = ffi.new("size_t[1]")
+
+function Regex.gsub(re, s, repl, n)
+  local h = check_regex(re, "gsub")
+  s = checkstring(s, 1, "gsub")
+  local tr = type(repl)
+  if tr ~= "string" and tr ~= "number" and tr ~= "table" and tr ~= "function" then
+    error(string.format("bad argument #2 to 'gsub' (string/function/table expected, got %s)",
+                        repl == nil and "no value" or tr), 2)
+  end
+  local max = -1
+  if n ~= nil then
+    max = optinteger(n, 3, "gsub", -1)
+    if max < 0 then max = 0 end
+  end
+  if tr == "string" or tr == "number" then
+    repl = tostring(repl)
+    local p = C.dojo_regex_substitute(h, s, #s, repl, #repl, max, outlen, count, errbuf, ERRLEN)
+    if p == nil then return fail() end
+    local out = ffi.string(p, outlen[0])
+    C.dojo_free(p)
+    return out, tonumber(count[0])
+  end
+  local parts, np, copied, k = {}, 0, 0, 0
+  local st = { pos = 0, notempty = false }
+  while max < 0 or k < max do
+    local ok, msg = scan(re, s, st)
+    if ok == nil then return nil, msg end
+    if not ok then break end
+    local a, e = tonumber(re._ov[0]), tonumber(re._ov[1])
+    if a < copied then a = copied end
+    np = np + 1
+    parts[np] = s:sub(copied + 1, a)
+    k = k + 1
+    local v
+    if tr == "table" then
+      v = repl[group(re, s, re._n == 0 and 0 or 1)]
+    else
+      v = repl(captures(re, s))
+      if not re._h then error("regex is closed", 2) end
+    end
+    if not v then
+      v = s:sub(a + 1, e)
+    elseif type(v) == "number" then
+      v = tostring(v)
+    elseif type(v) ~= "string" then
+      error("invalid replacement value (a " .. type(v) .. ")", 2)
+    end
+    np = np + 1
+    parts[np] = v
+    if e > copied then copied = e end
+  end
+  np = np + 1
+  parts[np] = s:sub(copied + 1)
+  return table.concat(parts, "", 1, np), k
+end
+
+function Regex.groups(re)
+  check_regex(re, "groups")
+  local names = {}
+  for i, name in pairs(re._names) do names[name] = i end
+  return re._n, names
+end
+
+require("dojo.core_fs_ffi")(M, C, ffi, errbuf, ERRLEN)
 registry[REGISTRY_KEY] = M
 return M

@@ -15,6 +15,9 @@ void test_embed(void);
 void test_metrics(void);
 void test_layers(void);
 void test_sandbox(void);
+void test_fs(void);
+void test_regex(void);
+void test_gz(void);
 
 
 static int ncase, nfail, case_failed;
@@ -92,9 +95,10 @@ static const struct {
     const char *name;
     void (*fn)(void);
 } groups[] = {
-    {"fsio", test_fsio},       {"probe", test_probe}, {"table", test_table},
+    {"fsio", test_fsio},       {"gz", test_gz},       {"regex", test_regex},
+    {"probe", test_probe},     {"table", test_table},
     {"metrics", test_metrics}, {"layers", test_layers},
-    {"sandbox", test_sandbox}, {"embed", test_embed},
+    {"sandbox", test_sandbox}, {"embed", test_embed},      {"fs", test_fs},
 };
 
 int main(int argc, char **argv)
