@@ -228,6 +228,10 @@ command("grade", {
       print_json(result)
     elseif result.status == "SUCCESS" then
       out(string.format("raw score: %s (%s)\n", fmt_score(result.raw_score), def.metric))
+      if result.public_score then
+        out(string.format("public score: %s\nprivate score: %s\n", fmt_score(result.public_score),
+                          result.private_score and fmt_score(result.private_score) or "-"))
+      end
       if result.position then
         for _, which in ipairs { "public", "private" } do
           local p = result.position[which]
@@ -305,6 +309,241 @@ command("sandbox", {
     if res.status == "OK" then return EXIT_OK end
     if res.status == "XX" then return EXIT_USAGE end
     return EXIT_REJECTED
+  end,
+})
+
+---------------------------------------------------------------------------------------------
+-- Competitions and episodes
+
+local DATA_OPTS = { ["--data-root"] = "value", ["--competitions"] = "value" }
+local function with(t, extra)
+  local o = {}
+  for k, v in pairs(t) do o[k] = v end
+  for k, v in pairs(extra) do o[k] = v end
+  return o
+end
+
+local function load_comp(cmd, name, opts)
+  local def, err = require("dojo.competition").load(name, { competitions = opts.competitions })
+  if not def then fail(EXIT_USAGE, cmd .. ": " .. err) end
+  return def
+end
+
+local function number_opt(cmd, opts, key, integer)
+  local v = opts[key]
+  if v == nil then return nil end
+  local n = tonumber(v)
+  if not n or n ~= n or n <= 0 or n == math.huge or (integer and n ~= math.floor(n)) then
+    fail(EXIT_USAGE, string.format("%s: --%s must be a positive %s, not '%s'", cmd, key:gsub("_", "-"),
+                                   integer and "integer" or "number", v))
+  end
+  return n
+end
+
+local function status_of(def, root)
+  local prep = require "dojo.prepare"
+  if prep.is_prepared(root, def.name) or def:private_dir(root) then return "prepared" end
+  if def.source or def.prepare then return "not prepared" end
+  return "needs data"
+end
+
+command("list", {
+  usage = "dojo list [--data-root DIR] [--competitions DIR] [--json]",
+  summary = "list the competitions: modality, metric, leaderboard, whether prepared",
+  options = with(DATA_OPTS, { ["--json"] = "flag" }),
+  run = function(opts, args)
+    if #args > 0 then fail(EXIT_USAGE, "list: takes no arguments") end
+    local comp = require "dojo.competition"
+    local root = comp.data_root({ data_root = opts.data_root })
+    local rows = {}
+    local names = comp.list({ competitions = opts.competitions })
+    for _, name in ipairs(names) do
+      local def, err = comp.load(name, { competitions = opts.competitions })
+      if def then
+        rows[#rows + 1] = { name = name, title = def.title, modality = def.modality or "tabular", task = def.task,
+                            metric = def.metric, leaderboard = (def.leaderboard or {}).kind or "kaggle",
+                            status = status_of(def, root),
+                            prepare = status_of(def, root) == "not prepared" and ("dojo prepare " .. name) or nil }
+      else
+        rows[#rows + 1] = { name = name, status = "broken", error = err }
+      end
+    end
+    if opts.json then print_json({ data_root = root, competitions = rows }) return EXIT_OK end
+    out(string.format("%-28s %-9s %-22s %-17s %s\n", "NAME", "MODALITY", "METRIC", "LEADERBOARD", "STATUS"))
+    for _, r in ipairs(rows) do
+      if r.error then
+        out(string.format("%-28s broken: %s\n", r.name, r.error))
+      else
+        out(string.format("%-28s %-9s %-22s %-17s %s\n", r.name, r.modality, r.metric, r.leaderboard,
+                          r.status .. (r.prepare and (" (" .. r.prepare .. ")") or "")))
+      end
+    end
+    out(string.format("data root: %s\n", root))
+    return EXIT_OK
+  end,
+})
+
+command("info", {
+  usage = "dojo info NAME [--data-root DIR] [--competitions DIR] [--json]",
+  summary = "describe a competition: task, metric, columns, data, leaderboard",
+  options = with(DATA_OPTS, { ["--json"] = "flag" }),
+  run = function(opts, args)
+    if #args ~= 1 then fail(EXIT_USAGE, "info: needs exactly one NAME") end
+    local comp = require "dojo.competition"
+    local def = load_comp("info", args[1], opts)
+    local root = comp.data_root({ data_root = opts.data_root })
+    local lb = def.leaderboard or {}
+    local m = require("dojo.prepare").manifest(root, def.name)
+    local info = {
+      name = def.name, title = def.title, modality = def.modality, task = def.task, metric = def.metric,
+      metric_params = def.metric_params, higher_is_better = def.higher_is_better, id_column = def.id_column,
+      target_columns = def.target_columns, leaderboard = lb.kind or "kaggle", leaderboard_note = lb.note,
+      credit = def.credit, definition = def.dir .. "/competition.lua", data_root = root,
+      status = status_of(def, root), seed = m and m.seed, stats = m and m.stats,
+    }
+    if opts.json then print_json(info) return EXIT_OK end
+    out(string.format("%s: %s\n", def.name, def.title or ""))
+    for _, k in ipairs { "modality", "task", "metric", "leaderboard", "status", "seed", "credit", "definition" } do
+      if info[k] ~= nil then out(string.format("  %-16s %s\n", k, tostring(info[k]))) end
+    end
+    out(string.format("  %-16s %s\n", "direction", def.higher_is_better and "higher is better" or "lower is better"))
+    out(string.format("  %-16s %s\n", "id column", tostring(def.id_column)))
+    out(string.format("  %-16s %s\n", "targets", table.concat(def.target_columns or {}, ", ")))
+    if lb.note then out(string.format("  %-16s %s\n", "leaderboard note", lb.note)) end
+    if m and m.stats then
+      local st = {}
+      for k, v in pairs(m.stats) do st[#st + 1] = k .. " " .. tostring(v) end
+      table.sort(st)
+      out(string.format("  %-16s %s\n", "rows", table.concat(st, ", ")))
+    end
+    return EXIT_OK
+  end,
+})
+
+command("prepare", {
+  usage = "dojo prepare NAME [--data-root DIR] [--competitions DIR] [--seed N] [--force] [--json]",
+  summary = "write a competition's public and private data (deterministic for a seed)",
+  details = "Writes DIR/NAME/public (train, test, sample submission, description) and\n" ..
+            "DIR/NAME/private (the answers, mode 0700), and DIR/NAME/manifest.json with the\n" ..
+            "sha256 of every file. The same seed gives the same bytes. An existing preparation\n" ..
+            "is kept unless --force.",
+  options = with(DATA_OPTS, { ["--json"] = "flag", ["--seed"] = "value", ["--force"] = "flag" }),
+  run = function(opts, args)
+    if #args ~= 1 then fail(EXIT_USAGE, "prepare: needs exactly one NAME") end
+    local comp = require "dojo.competition"
+    local def = load_comp("prepare", args[1], opts)
+    local root = comp.data_root({ data_root = opts.data_root })
+    local seed = opts.seed and tonumber(opts.seed)
+    if opts.seed and (not seed or seed ~= math.floor(seed) or seed < 0) then
+      fail(EXIT_USAGE, "prepare: --seed must be a non-negative integer, not '" .. opts.seed .. "'")
+    end
+    local m, note = require("dojo.prepare").prepare(def, root, { seed = seed, force = opts.force })
+    if not m then fail(EXIT_USAGE, "prepare: " .. note) end
+    if opts.json then
+      print_json({ status = "SUCCESS", name = def.name, data_root = root, seed = m.seed, files = m.files,
+                   already = note == "already prepared" or nil })
+      return EXIT_OK
+    end
+    out(string.format("%s %s under %s/%s (seed %s)\n", def.name, note or "prepared", root, def.name, tostring(m.seed)))
+    local files = {}
+    for rel in pairs(m.files) do files[#files + 1] = rel end
+    table.sort(files)
+    for _, rel in ipairs(files) do out(string.format("  %s  %s\n", m.files[rel], rel)) end
+    return EXIT_OK
+  end,
+})
+
+local function is_tty()
+  local r = os.execute("test -t 1")
+  return r == true or r == 0
+end
+
+command("run", {
+  usage = "dojo run NAME [--agent AGENT] [--steps N] [--time S] [--exec-time S] [--memory MB] [--seed N]\n" ..
+          "                [--feedback POLICY] [--reward MODE] [--show-private] [--data-root DIR]\n" ..
+          "                [--competitions DIR] [--out DIR] [--model M] [--base-url URL] [--json]",
+  summary = "play one episode with an agent (default: the scripted baseline)",
+  details = "Prepares the competition if needed, runs the episode, shows each step (action,\n" ..
+            "status, public score, position, elapsed), and writes OUT/trajectory.jsonl and\n" ..
+            "OUT/summary.json (default OUT: runs/NAME-DATE-TIME). --steps: the step budget\n" ..
+            "(default 20); --time: the episode's time budget in seconds; --exec-time and\n" ..
+            "--memory: limits of each execution. --feedback base|concise|hints; --reward\n" ..
+            "position|raw|improvement; --show-private reveals the private score every step.",
+  options = with(DATA_OPTS, { ["--json"] = "flag", ["--agent"] = "value", ["--steps"] = "value", ["--time"] = "value",
+                              ["--exec-time"] = "value", ["--memory"] = "value", ["--seed"] = "value",
+                              ["--out"] = "value", ["--model"] = "value", ["--base-url"] = "value",
+                              ["--feedback"] = "value", ["--reward"] = "value", ["--show-private"] = "flag" }),
+  run = function(opts, args)
+    if #args ~= 1 then fail(EXIT_USAGE, "run: needs exactly one NAME") end
+    local agent = opts.agent or "baseline"
+    if agent == "baseline" and (opts.model or opts.base_url) then
+      fail(EXIT_USAGE, "run: --model and --base-url are for LLM agents; the baseline agent uses no model")
+    end
+    local env_opts = {
+      data_root = opts.data_root, competitions = opts.competitions, output_dir = opts.out,
+      max_steps = number_opt("run", opts, "steps", true), time_budget = number_opt("run", opts, "time"),
+      exec_time = number_opt("run", opts, "exec_time"), exec_memory = number_opt("run", opts, "memory"),
+      feedback = opts.feedback, reward = opts.reward, scores = opts.show_private and "all" or nil,
+    }
+    local seed = opts.seed and tonumber(opts.seed)
+    if opts.seed and (not seed or seed ~= math.floor(seed) or seed < 0) then
+      fail(EXIT_USAGE, "run: --seed must be a non-negative integer, not '" .. opts.seed .. "'")
+    end
+    local run = require "dojo.run"
+    local f = opts.json and io.stderr or io.stdout
+    local res, err = run.episode(args[1], { agent = agent, env = env_opts, seed = seed,
+                                            progress = run.printer(f, not opts.json and is_tty()) })
+    if not res then fail(EXIT_USAGE, "run: " .. err) end
+    if opts.json then print_json(res) return EXIT_OK end
+    local fin = res.final
+    out(require("dojo.env").final_text(fin, load_comp("run", args[1], opts)) .. "\n")
+    if fin.submitted ~= false and fin.position and fin.position.public then
+      local pp = fin.position.public
+      out(string.format("public score %s, public position %d of %d\n", fmt_score(fin.public_score), pp.position, pp.total))
+    end
+    out(string.format("trajectory: %s\nsummary: %s\n", res.trajectory, res.summary))
+    return EXIT_OK
+  end,
+})
+
+command("export", {
+  usage = "dojo export [--format history|chat] RUN_DIR",
+  summary = "convert a run's trajectory: MLE-Dojo's history.json or chat-format JSONL",
+  options = { ["--format"] = "value" },
+  run = function(opts, args)
+    if #args ~= 1 then fail(EXIT_USAGE, "export: needs exactly one RUN_DIR") end
+    local hist = require "dojo.history"
+    local steps, err = hist.read(args[1] .. "/trajectory.jsonl")
+    if not steps then fail(EXIT_USAGE, "export: " .. err) end
+    local json = require "dojo.json"
+    local fmt = opts.format or "history"
+    if fmt == "history" then
+      out(assert(json.encode(hist.to_mledojo(steps), { indent = 2, nan = "null" })) .. "\n")
+    elseif fmt == "chat" then
+      local episodes, cur = {}, nil
+      for _, s in ipairs(steps) do
+        if s.kind == "reset" then cur = {} episodes[#episodes + 1] = cur end
+        if cur then cur[#cur + 1] = s end
+      end
+      for _, ep in ipairs(episodes) do out(assert(json.encode_line(hist.to_chat(ep), { nan = "null" })) .. "\n") end
+    else
+      fail(EXIT_USAGE, "export: --format must be history or chat, not '" .. fmt .. "'")
+    end
+    return EXIT_OK
+  end,
+})
+
+command("serve", {
+  usage = "dojo serve --stdio",
+  summary = "JSON-lines RPC on stdin/stdout: make, reset, step, close",
+  details = "Each request is one line {\"id\":1,\"method\":\"make\",\"params\":{\"name\":\"titanic\",\n" ..
+            "\"options\":{...}}}; then reset {\"seed\":N}, step {\"action\":...,\"args\":{...}}, close.\n" ..
+            "Each answer is one line {\"id\":1,\"result\":{...}} or {\"id\":1,\"error\":{...}}.",
+  options = { ["--stdio"] = "flag" },
+  run = function(opts, args)
+    if not opts.stdio or #args > 0 then fail(EXIT_USAGE, "serve: only --stdio is supported") end
+    require("dojo.serve").stdio(io.stdin, io.stdout)
+    return EXIT_OK
   end,
 })
 

@@ -20,19 +20,51 @@ local Competition = {}
 Competition.__index = Competition
 
 local FIELDS = {
-  name = "string", title = "string", description = "string", modality = "string",
+  name = "string", title = "string", description = "string", modality = "string", task = "string",
   metric = "string", metric_params = "table", id_column = "string", target_columns = "table",
   higher_is_better = "boolean", answers = "string", leaderboard = "table", labels = "table",
-  class_columns = "table", submission_columns = "table",
+  class_columns = "table", submission_columns = "table", source = "table", split = "table",
+  prepare = "function", interpreter = "string", notes = "string", credit = "string",
+  limits = "table", sample_submission = "table",
 }
 
--- dojo.competition{...}: checks the definition and returns it.
+-- Fields that are tables of their own, with their keys and types.
+local SUBFIELDS = {
+  source = { file = "string", types = "table", drop = "table", rename = "table", target_map = "table",
+             id_start = "number", license = "string", origin = "string" },
+  split = { seed = "number", test_fraction = "number", test_rows = "number", public_fraction = "number",
+            stratify = "string" },
+  leaderboard = { public = "table", private = "table", ladder = "string", kind = "string", note = "string" },
+  limits = { time = "number", memory = "number" },
+  sample_submission = { value = "any", strategy = "string" },
+}
+
+local TASKS = { binary = true, multiclass = true, regression = true, multilabel = true, ranking = true,
+                text = true, other = true }
+
+local function check_fields(def, schema, prefix)
+  for k, v in pairs(def) do
+    local want = schema[k]
+    if not want then
+      local known = {}
+      for n in pairs(schema) do known[#known + 1] = prefix .. n end
+      table.sort(known)
+      error(string.format("unknown competition field '%s%s' (known: %s)", prefix, tostring(k),
+                          table.concat(known, ", ")), 3)
+    end
+    if want ~= "any" and type(v) ~= want then
+      error(string.format("competition field %s%s must be a %s, not a %s", prefix, k, want, type(v)), 3)
+    end
+  end
+end
+
+-- dojo.competition{...}: checks the definition and returns it. Errors name the key, and
+-- (through the error level) the file and line of the definition.
 function M.define(def)
   if type(def) ~= "table" then error("dojo.competition takes a table", 2) end
-  for k, v in pairs(def) do
-    local want = FIELDS[k]
-    if not want then error(string.format("unknown competition field '%s'", tostring(k)), 2) end
-    if type(v) ~= want then error(string.format("competition field %s must be a %s", k, want), 2) end
+  check_fields(def, FIELDS, "")
+  for k, schema in pairs(SUBFIELDS) do
+    if def[k] then check_fields(def[k], schema, k .. ".") end
   end
   if not def.name or not def.name:match("^[%w][%w%-_%.]*$") then
     error("a competition needs a name of letters, digits, '-', '_' and '.'", 2)
@@ -40,8 +72,22 @@ function M.define(def)
   if not def.metric then error("competition " .. def.name .. " needs a metric", 2) end
   local info = require("dojo.metrics").info(def.metric)
   if not info then error(string.format("competition %s: unknown metric '%s'", def.name, def.metric), 2) end
+  if def.task and not TASKS[def.task] then
+    error(string.format("competition %s: task must be one of binary, multiclass, regression, multilabel, " ..
+                        "ranking, text, other (not '%s')", def.name, def.task), 2)
+  end
+  local sp = def.split
+  if sp then
+    if sp.test_fraction and not (sp.test_fraction > 0 and sp.test_fraction < 1) then
+      error("competition field split.test_fraction must be between 0 and 1", 2)
+    end
+    if sp.public_fraction and not (sp.public_fraction > 0 and sp.public_fraction < 1) then
+      error("competition field split.public_fraction must be between 0 and 1", 2)
+    end
+  end
   if def.higher_is_better == nil then def.higher_is_better = info.higher_is_better end
   def.answers = def.answers or "test_answer.csv"
+  def.description = def.description or "description.md"
   return setmetatable(def, Competition)
 end
 
@@ -104,7 +150,13 @@ function M.load(name, opts)
       end
       if not chunk then return nil, "cannot load " .. path .. ": " .. err end
       local ok, def = pcall(chunk)
-      if not ok then return nil, "competition " .. name .. ": " .. tostring(def) end
+      if not ok then
+        -- `return dojo.competition{...}` is a tail call, so the error has no position of its
+        -- own: the file is named here
+        local msg = tostring(def)
+        if msg:sub(1, #path) ~= path then msg = path .. ": " .. msg end
+        return nil, msg
+      end
       if getmetatable(def) ~= Competition then
         return nil, path .. " must return dojo.competition{...}"
       end
@@ -116,6 +168,24 @@ function M.load(name, opts)
     end
   end
   return nil, string.format("no such competition '%s'", name)
+end
+
+-- list([opts]) -> the competitions' names (sorted, the first folder's definition wins) and,
+-- for each name, its folder.
+function M.list(opts)
+  local core = require "dojo.core"
+  local names, where = {}, {}
+  for _, dir in ipairs(M.dirs(opts)) do
+    local entries = core.dir_list(dir)
+    for _, e in ipairs(entries or {}) do
+      if not where[e] and e:match("^[%w][%w%-_%.]*$") and core.path_stat(dir .. "/" .. e .. "/competition.lua") == "file" then
+        where[e] = dir
+        names[#names + 1] = e
+      end
+    end
+  end
+  table.sort(names)
+  return names, where
 end
 
 -- The private data folder of a competition under a data root, in dojo's layout
@@ -155,7 +225,18 @@ function Competition:grading_spec(root)
     if err then return nil, string.format("competition %s: %s leaderboard: %s", self.name, which, err) end
     lbs[which] = lb
   end
+  -- Answers prepared by dojo carry Kaggle's Usage column (Public / Private rows).
+  local split_column
+  local f = io.open(dir .. "/" .. self.answers, "rb")
+  if f then
+    local head = f:read("*l") or ""
+    f:close()
+    for name in (head .. ","):gmatch("([^,]*),") do
+      if name:gsub('"', "") == "Usage" then split_column = "Usage" end
+    end
+  end
   return {
+    split_column = split_column,
     metric = self.metric, metric_params = self.metric_params, id_column = self.id_column,
     target_columns = self.target_columns, labels = self.labels, class_columns = self.class_columns,
     submission_columns = self.submission_columns, higher_is_better = self.higher_is_better,

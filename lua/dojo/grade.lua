@@ -185,7 +185,9 @@ local function plan(spec, answers)
   local targets = spec.target_columns
   if not targets then
     targets = {}
-    for _, n in ipairs(answers:names()) do if n ~= id then targets[#targets + 1] = n end end
+    for _, n in ipairs(answers:names()) do
+      if n ~= id and n ~= spec.split_column then targets[#targets + 1] = n end
+    end
   end
   if #targets == 0 then invalid("the answers have no value column") end
   for _, t in ipairs(targets) do
@@ -365,22 +367,56 @@ local function compute(p, spec, truth, sub)
   return metrics.compute(p.info.name, ys, ps, params)
 end
 
--- score(spec, answers, submission_path [, opts]) -> raw score, metric info (raises Invalid)
+-- The rows of the aligned answers in each part of a Kaggle split: the answers' split column
+-- (spec.split_column, e.g. "Usage") says "Public" or "Private" per row.
+local function split_rows(spec, truth)
+  local col = truth:column(spec.split_column)
+  local parts = { public = {}, private = {} }
+  for r = 1, col.n do
+    local v = col[r]
+    local which = v and tostring(v):lower()
+    local part = parts[which]
+    if not part then
+      invalid("the answers' %s column has '%s' for row %d; expected Public or Private", spec.split_column, tostring(v), r)
+    end
+    part[#part + 1] = r
+  end
+  return parts
+end
+
+-- score(spec, answers, submission_path [, opts]) -> raw score, metric info, part scores
+-- (raises Invalid). With spec.split_column the metric is also computed on the public and
+-- the private rows separately, as Kaggle's two leaderboards do.
 local function score(spec, answers, path, opts)
   local p = plan(spec, answers)
   local sub = read_submission(path, p, opts or {})
   local truth = align(p, answers, sub)
   check_values(p, sub, answers)
   local v, err = compute(p, spec, truth, sub)
+  local parts
+  if v ~= nil and spec.split_column then
+    if not truth:has(spec.split_column) then invalid("the answers have no split column '%s'", spec.split_column) end
+    parts = {}
+    for which, rows in pairs(split_rows(spec, truth)) do
+      if #rows > 0 then
+        local t, s = truth:take(rows), sub:take(rows)
+        local pv, perr = compute(p, spec, t, s)
+        t:close()
+        s:close()
+        if pv == nil then invalid("%s (on the %s part)", perr, which) end
+        parts[which] = pv
+      end
+    end
+  end
   truth:close()
   sub:close()
   if v == nil then invalid("%s", err) end
-  return v, p.info
+  return v, p.info, parts
 end
 
 local function protect(fn, ...)
   local res = { pcall(fn, ...) }
-  if res[1] then return true, res[2], res[3] end
+  if res[1] then return true, res[2], res[3], res[4] end
   local e = res[2]
   if getmetatable(e) == Invalid then return false, e.msg end
   error(e, 0)
@@ -430,30 +466,35 @@ end
 
 -- grade(spec, submission_path [, opts]) -> result table (status SUCCESS or FAILED).
 -- spec: metric, metric_params, id_column, target_columns, labels, class_columns,
--- higher_is_better (default: the metric's), answers (path), leaderboards = { public = lb,
+-- higher_is_better (default: the metric's), answers (path), split_column (optional: the
+-- answers' Public/Private column; then public_score and private_score are reported and
+-- each leaderboard ranks its own part's score), leaderboards = { public = lb,
 -- private = lb } (from leaderboard_from_*).
 function M.grade(spec, path, opts)
   local answers, err = dtable.read(spec.answers)
   if not answers then
     return { status = "FAILED", error = { type = "GradingError", message = "cannot read the answers: " .. err } }
   end
-  local ok, v, info = protect(score, spec, answers, path, opts)
+  local ok, v, info, parts = protect(score, spec, answers, path, opts)
   answers:close()
   if not ok then return { status = "FAILED", error = { type = "InvalidSubmission", message = v } } end
   local result = { status = "SUCCESS", raw_score = v, metric = spec.metric }
+  if parts then result.public_score, result.private_score = parts.public, parts.private end
   local lbs = spec.leaderboards or {}
   if lbs.public or lbs.private then
     local pos = {}
     local sum, cnt = 0, 0
     for _, which in ipairs { "public", "private" } do
       if lbs[which] then
-        pos[which] = M.position(v, lbs[which])
+        -- each leaderboard ranks the score of its own part when the answers are split
+        pos[which] = M.position(parts and parts[which] or v, lbs[which])
         sum, cnt = sum + pos[which].score, cnt + 1
       end
     end
     pos.avg = sum / cnt
     result.position = pos
-    local medal, above = M.medal(v, lbs.private or lbs.public)
+    local final = parts and parts.private or v
+    local medal, above = M.medal(final, lbs.private or lbs.public)
     result.medal, result.above_median = medal, above
   end
   result.higher_is_better = info.higher_is_better

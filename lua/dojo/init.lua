@@ -14,6 +14,7 @@ local dojo = {
   metrics = require "dojo.metrics",
   grade = require "dojo.grade",
   sandbox = require "dojo.sandbox",
+  regex = require "dojo.regex",
 }
 
 local competition = require "dojo.competition"
@@ -40,10 +41,20 @@ function dojo.version_info()
   }
 end
 
--- dojo.make(name, opts) -> env | nil, message. Competitions arrive with the environment;
--- until one is defined every name is unknown.
+-- dojo.make(name, opts) -> env | nil, message (see dojo.env).
 function dojo.make(name, opts)
   return require("dojo.env").make(name, opts)
 end
+
+-- The framework's registries and pieces, loaded on first use.
+local LAZY = { actions = "dojo.actions", feedback = "dojo.feedback", agents = "dojo.agents", history = "dojo.history",
+               prepare = "dojo.prepare", run = "dojo.run", env = "dojo.env", rng = "dojo.rng" }
+setmetatable(dojo, { __index = function(t, k)
+  local mod = LAZY[k]
+  if not mod then return nil end
+  local v = require(mod)
+  rawset(t, k, v)
+  return v
+end })
 
 return dojo

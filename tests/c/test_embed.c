@@ -53,6 +53,41 @@ void test_embed(void)
     CHECK(env == NULL && strstr(err, "competition name") != NULL, "NULL name: %s", err);
     dj_test_end();
 
+    dj_test_begin("a C host plays an episode through make, reset, step and close alone");
+    {
+        char dir[] = "/tmp/dojo-embed-XXXXXX";
+        CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+        char opts[512];
+        snprintf(opts, sizeof opts,
+                 "{\"data_root\":\"%s/data\",\"output_dir\":\"%s/run\",\"max_steps\":3}", dir, dir);
+        err[0] = '\0';
+        dojo_env *ep = dojo_env_make(rt, "titanic", opts, err, sizeof err);
+        CHECK(ep != NULL, "make titanic: %s", err);
+        if (ep) {
+            char *r = dojo_env_reset(ep, "{\"seed\":1}");
+            CHECK(r && strstr(r, "\"observation\"") && strstr(r, "titanic"), "reset: %s", r ? r : "(null)");
+            dojo_free(r);
+            r = dojo_env_step(ep, "request_info", "{\"info_type\":\"name\"}");
+            CHECK(r && strstr(r, "\"text\":\"titanic\""), "request_info: %s", r ? r : "(null)");
+            dojo_free(r);
+            r = dojo_env_step(ep, "execute_code",
+                              "{\"code\":\"import shutil\\nshutil.copy('data/sample_submission.csv', "
+                              "'submission.csv')\\n\"}");
+            CHECK(r && strstr(r, "\"public_score\":0.") && strstr(r, "\"truncated\":false"),
+                  "execute_code: %.300s", r ? r : "(null)");
+            dojo_free(r);
+            r = dojo_env_step(ep, "no_such_action", "{}");
+            CHECK(r && strstr(r, "unknown action 'no_such_action'") && strstr(r, "\"truncated\":true"),
+                  "bad action: %.300s", r ? r : "(null)");
+            dojo_free(r);
+            dojo_env_close(ep);
+        }
+        char cmd[600];
+        snprintf(cmd, sizeof cmd, "test -s %s/run/summary.json && rm -rf %s", dir, dir);
+        CHECK(system(cmd) == 0, "summary.json written");
+    }
+    dj_test_end();
+
     dj_test_begin("NULL handles are harmless");
     dojo_env_close(NULL);
     CHECK(dojo_env_reset(NULL, "{}") == NULL, "reset NULL");
