@@ -435,7 +435,12 @@ function Env:run_code(code, mode)
   save(p.out .. "/" .. script, code)
   save(p.work .. "/" .. script, code)
   core.tree_remove(p.submission)
-  local r, err = run_box(self:policy(script, self.limits.time))
+  -- an execution never runs past the episode's time budget
+  local limit = self.limits.time
+  if self.opts.time_budget then
+    limit = math.max(0.1, math.min(limit, self.opts.time_budget - (core.clock() - self.t0)))
+  end
+  local r, err = run_box(self:policy(script, limit))
   if not r then return { status = "FAILED", error = err, code_file = script } end
   local res = { status = r.status == "OK" and "SUCCESS" or "FAILED", exec = strip_exec(r), code_file = script }
   local kind = core.path_stat(p.submission)
