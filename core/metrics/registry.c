@@ -8,7 +8,8 @@
  * kind with the name of the right entry point, and performs the checks every metric of the
  * kind shares -- rows to score, parameters, weights, finite numbers, class ids in range,
  * well-formed string offsets -- before the family kernel (classification.c, probabilistic.c,
- * regression.c, ranking.c, text.c) checks its own domain and computes. The kernels never see
+ * regression.c, ranking.c, text.c, and for competitions' own metrics curves.c,
+ * sequences.c, geometry.c) checks its own domain and computes. The kernels never see
  * NULL params: the defaults are filled in here.
  */
 #include <stdlib.h>
@@ -46,6 +47,10 @@
     NUM(kendall_tau, 1, 0)                                                                   \
     NUM(spearman_mean_columns, 1, 0)                                                         \
     NUM(kl_divergence, 0, 1)                                                                 \
+    NUM(weighted_auc_alaska, 1, 0)                                                           \
+    NUM(weighted_auc_flavours, 1, 0)                                                         \
+    NUM(lwlrap, 1, 0)                                                                        \
+    NUM(mean_angular_error, 0, 0)                                                            \
     LAB(accuracy, 1, 1)                                                                      \
     LAB(balanced_accuracy, 1, 1)                                                             \
     LAB(error_rate, 0, 1)                                                                    \
@@ -67,7 +72,14 @@
     TXT(levenshtein_mean, 0, 0)                                                              \
     TXT(dice_rle, 1, 0)                                                                      \
     TXT(iou_map, 1, 0)                                                                       \
-    TXT(iou_map_boxes, 1, 0)
+    TXT(iou_map_boxes, 1, 0)                                                                 \
+    TXT(f05_rle, 1, 0)                                                                       \
+    TXT(kendall_tau_orders, 1, 0)                                                            \
+    TXT(spearman_mean_rows, 1, 0)                                                            \
+    TXT(levenshtein_tokens_normalized, 0, 0)                                                 \
+    TXT(span_micro_f1, 1, 0)                                                                 \
+    TXT(voc_map_50, 1, 0)                                                                    \
+    TXT(voc_map_40, 1, 0)
 
 DJM_TABLE(DECL_NUM, DECL_LAB, DECL_PRO, DECL_TXT)
 

@@ -6,6 +6,7 @@
  *   jaccard_word    mean word-set Jaccard index (lowercased)
  *   levenshtein_mean  mean edit distance
  *   dice_rle        mean Dice coefficient of run-length-encoded masks
+ *   f05_rle         mean F0.5 score of run-length-encoded masks (vesuvius-challenge)
  *   iou_map         TGS-salt mean precision over IoU thresholds of RLE masks
  *   iou_map_boxes   Global-wheat mean precision over IoU thresholds of "conf x y w h" boxes
  *
@@ -809,7 +810,7 @@ static uint64_t intersect(const runs *x, const runs *y)
     return s;
 }
 
-enum { MASK_DICE, MASK_IOU };
+enum { MASK_DICE, MASK_IOU, MASK_F05 };
 
 static int mask_metric(const djm_txt *in, int which, double *out, char *err, size_t errlen)
 {
@@ -831,6 +832,10 @@ static int mask_metric(const djm_txt *in, int which, double *out, char *err, siz
         if (which == MASK_DICE) {
             v = (A.total + B.total == 0) ? 1.0
                                          : (double)(2 * inter) / (double)(A.total + B.total);
+        } else if (which == MASK_F05) {
+            /* (1 + b^2) TP / ((1 + b^2) TP + b^2 FN + FP), b = 0.5 */
+            double tp = (double)inter, fn = (double)(A.total - inter), fp = (double)(B.total - inter);
+            v = (A.total + B.total == 0) ? 1.0 : 1.25 * tp / (1.25 * tp + 0.25 * fn + fp);
         } else {
             uint64_t uni = A.total + B.total - inter;
             double iou = uni == 0 ? 1.0 : (double)inter / (double)uni;
@@ -860,6 +865,14 @@ static int mask_metric(const djm_txt *in, int which, double *out, char *err, siz
 int djm_dice_rle(const djm_txt *in, double *out, char *err, size_t errlen)
 {
     return mask_metric(in, MASK_DICE, out, err, errlen);
+}
+
+/* f05_rle: vesuvius-challenge-ink-detection's score -- the mean over rows (fragments) of the
+   pixel F0.5 score of the answer's and the prediction's RLE masks (as in dice_rle), empty vs
+   empty scoring 1.0. */
+int djm_f05_rle(const djm_txt *in, double *out, char *err, size_t errlen)
+{
+    return mask_metric(in, MASK_F05, out, err, errlen);
 }
 
 /* iou_map: tgs-salt-identification-challenge's score: each row holds one mask per side (RLE

@@ -134,6 +134,10 @@ static const struct {
     {"map_at_k", 4, 1}, {"apk", 4, 1}, {"ndcg_at_k", 4, 1}, {"f1_samples", 4, 1},
     {"jaccard_word", 4, 1}, {"levenshtein_mean", 4, 0}, {"dice_rle", 4, 1},
     {"iou_map", 4, 1}, {"iou_map_boxes", 4, 1},
+    {"weighted_auc_alaska", 1, 1}, {"weighted_auc_flavours", 1, 1}, {"lwlrap", 1, 1},
+    {"mean_angular_error", 1, 0}, {"f05_rle", 4, 1}, {"kendall_tau_orders", 4, 1},
+    {"spearman_mean_rows", 4, 1}, {"levenshtein_tokens_normalized", 4, 0},
+    {"span_micro_f1", 4, 1}, {"voc_map_50", 4, 1}, {"voc_map_40", 4, 1},
 };
 
 static void test_registry(void)
@@ -678,6 +682,65 @@ static void test_large(void)
     dj_test_end();
 }
 
+/* The catalog competitions' own kernels (curves.c, sequences.c, geometry.c, f05_rle). */
+static void test_catalog_kernels(void)
+{
+    dj_test_begin("metrics: weighted_auc_alaska weighted_auc_flavours lwlrap mean_angular_error");
+    double y[] = {0, 1, 0, 1, 1, 0, 0, 1}, p[] = {0.1, 0.4, 0.35, 0.8, 0.2, 0.7, 0.3, 0.9};
+    /* references: the flavours starter kit's roc_auc_truncated with sklearn's auc */
+    NUM_IS("weighted_auc_flavours", y, p, NULL, 8, 1, NULL, 0.9375);
+    NUM_IS("weighted_auc_alaska", y, p, NULL, 8, 1, NULL, 0.8214285714285714);
+    NUM_IS("weighted_auc_alaska", y, y, NULL, 8, 1, NULL, 1.0);
+    double neg[8];
+    for (int i = 0; i < 8; i++)
+        neg[i] = -y[i];
+    NUM_IS("weighted_auc_flavours", y, neg, NULL, 8, 1, NULL, 0.0);
+    double one[] = {1, 1};
+    NUM_ERR("weighted_auc_alaska", one, one, NULL, 2, 1, NULL, "only one class");
+    double Y[] = {1, 0, 1, 0, 1, 0}, P[] = {0.9, 0.5, 0.1, 0.2, 0.3, 0.1};
+    NUM_IS("lwlrap", Y, P, NULL, 2, 3, NULL, 0.8888888888888888); /* sklearn LRAP, weighted */
+    double az[] = {0, 0, 1, 0.5}, az2[] = {0, 3.141592653589793, 1, 0.5};
+    NUM_IS("mean_angular_error", az, az2, NULL, 2, 2, NULL, 3.141592653589793 / 2);
+    NUM_ERR("mean_angular_error", az, az2, NULL, 4, 1, NULL, "needs 2 columns");
+    dj_test_end();
+
+    dj_test_begin("metrics: kendall_tau_orders spearman_mean_rows levenshtein_tokens_normalized");
+    const char *ky[] = {"a b c", "a b c", NULL}, *kp[] = {"a b c", "c b a", NULL};
+    TXT_IS("kendall_tau_orders", ky, kp, NULL, 0.0); /* 1 - 4 * 3 / 12 */
+    const char *kq[] = {"a b c", "b a c", NULL};
+    TXT_IS("kendall_tau_orders", ky, kq, NULL, 1 - 4.0 / 12);
+    const char *kx[] = {"a b c", "a b x", NULL};
+    TXT_ERR("kendall_tau_orders", ky, kx, NULL, "which the answer does not");
+    const char *kr[] = {"a b c", "a b b", NULL};
+    TXT_ERR("kendall_tau_orders", ky, kr, NULL, "repeats 'b'");
+    const char *sy[] = {"1 2 3", "1 2 3", NULL}, *sp[] = {"1 2 3", "3 2 1", NULL};
+    TXT_IS("spearman_mean_rows", sy, sp, NULL, 0.0);
+    const char *sc[] = {"1 2 3", "2 2 2", NULL};
+    TXT_ERR("spearman_mean_rows", sy, sc, NULL, "the prediction is constant");
+    const char *ly[] = {"1 2 3", "4 5", NULL}, *lp[] = {"1 3", "4 5", NULL};
+    TXT_IS("levenshtein_tokens_normalized", ly, lp, NULL, 0.2);
+    dj_test_end();
+
+    dj_test_begin("metrics: span_micro_f1 voc_map_50 voc_map_40 f05_rle");
+    const char *ny[] = {"0 5;10 15", "", NULL}, *np[] = {"3 12", "", NULL};
+    TXT_IS("span_micro_f1", ny, np, NULL, 8.0 / 19);
+    const char *nb[] = {"0 5;x", "", NULL};
+    TXT_ERR("span_micro_f1", ny, nb, NULL, "not 'start end;start end'");
+    const char *vy[] = {"a 1 0 0 10 10", "b 1 0 0 10 10", NULL};
+    const char *vp[] = {"a 0.9 0 0 10 10 a 0.8 20 20 30 30", "b 0.5 50 50 60 60", NULL};
+    TXT_IS("voc_map_50", vy, vp, NULL, 0.5);
+    const char *vq[] = {"a 0.9 0 0 10 6", "b 0.5 0 0 10 10", NULL}; /* IoU 0.6 and 1 */
+    TXT_IS("voc_map_50", vy, vq, NULL, 1.0);
+    const char *vr[] = {"a 0.9 0 0 10 4.5", "b 0.5 0 0 10 10", NULL}; /* IoU 0.45 */
+    TXT_IS("voc_map_50", vy, vr, NULL, 0.5);
+    TXT_IS("voc_map_40", vy, vr, NULL, 1.0);
+    const char *vb[] = {"a 0.9 0 0 10", "", NULL};
+    TXT_ERR("voc_map_50", vy, vb, NULL, "not groups of six");
+    const char *fy[] = {"1 10", NULL}, *fp[] = {"1 5", NULL};
+    TXT_IS("f05_rle", fy, fp, NULL, 6.25 / 7.5);
+    dj_test_end();
+}
+
 void test_metrics(void)
 {
     test_registry();
@@ -686,5 +749,6 @@ void test_metrics(void)
     test_probabilistic();
     test_labels();
     test_text();
+    test_catalog_kernels();
     test_large();
 }
