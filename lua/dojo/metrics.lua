@@ -49,7 +49,10 @@ end
 
 -- Class ids for labels of any kind: the distinct labels of both sides, sorted (numbers
 -- numerically, else as text) as scikit-learn's unique_labels, mapped to 0..m-1.
-local function encode_labels(truth, pred, params)
+-- Label metrics with a positive class (binary average): the others ignore pos_label.
+local POSITIVE = { f1 = true, precision = true, recall = true }
+
+local function encode_labels(truth, pred, params, positive)
   local t, n = as_array(truth)
   local p, np = as_array(pred)
   if n ~= np then error(string.format("truth has %d rows but the prediction has %d", n, np), 3) end
@@ -91,7 +94,7 @@ local function encode_labels(truth, pred, params)
       return nil, string.format("pos_label %s is not one of the labels", tostring(out.pos_label))
     end
     out.pos_label = pl
-  elseif (out.average == nil or out.average == "binary") and #labels <= 2 then
+  elseif positive and (out.average == nil or out.average == "binary") and #labels <= 2 then
     -- scikit-learn's default positive label is 1
     local pl = id["1"]
     if pl == nil and #labels == 2 then
@@ -146,7 +149,7 @@ local function run_builtin(m, truth, pred, params)
   if m.kind == "numeric" then
     return core.metric_numeric(m.name, as_list(truth), as_list(pred), w, params)
   elseif m.kind == "labels" then
-    local y, q, prm = encode_labels(truth, pred, params)
+    local y, q, prm = encode_labels(truth, pred, params, POSITIVE[m.name])
     if not y then return nil, q end
     return core.metric_labels(m.name, y, q, w, prm)
   elseif m.kind == "proba" then
