@@ -179,6 +179,7 @@ command("score", {
   options = { ["--json"] = "flag", ["--param"] = "list", ["--list"] = "flag" },
   run = function(opts, args)
     local metrics = require "dojo.metrics"
+    require "dojo.catalog.metrics" -- the catalog competitions' Lua metrics, by name too
     if opts.list then
       local rows = {}
       for _, n in ipairs(metrics.list()) do
@@ -340,45 +341,57 @@ local function number_opt(cmd, opts, key, integer)
   return n
 end
 
+-- ready | not prepared | needs data | not gradable, and the note: the command that prepares
+-- it, or why dojo cannot grade it.
 local function status_of(def, root)
-  local prep = require "dojo.prepare"
-  if prep.is_prepared(root, def.name) or def:private_dir(root) then return "prepared" end
-  if def.source or def.prepare then return "not prepared" end
-  return "needs data"
+  if require("dojo.prepare").is_prepared(root, def.name) and not def.not_gradable then return "ready" end
+  return def:status(root)
 end
 
 command("list", {
   usage = "dojo list [--data-root DIR] [--competitions DIR] [--json]",
-  summary = "list the competitions: modality, metric, leaderboard, whether prepared",
+  summary = "list the competitions: modality, metric, leaderboard, status (ready, not prepared, needs data, not gradable)",
   options = with(DATA_OPTS, { ["--json"] = "flag" }),
   run = function(opts, args)
     if #args > 0 then fail(EXIT_USAGE, "list: takes no arguments") end
     local comp = require "dojo.competition"
     local root = comp.data_root({ data_root = opts.data_root })
     local rows = {}
-    local names = comp.list({ competitions = opts.competitions })
+    local names, where = comp.list({ competitions = opts.competitions })
     for _, name in ipairs(names) do
       local def, err = comp.load(name, { competitions = opts.competitions })
       if def then
+        local status, note = status_of(def, root)
         rows[#rows + 1] = { name = name, title = def.title, modality = def.modality or "tabular", task = def.task,
-                            metric = def.metric, leaderboard = (def.leaderboard or {}).kind or "kaggle",
-                            status = status_of(def, root),
-                            prepare = status_of(def, root) == "not prepared" and ("dojo prepare " .. name) or nil }
+                            metric = def.metric, higher_is_better = def.higher_is_better,
+                            leaderboard = (def.leaderboard or {}).kind or "kaggle",
+                            source = where[name] == "catalog" and "catalog" or "folder",
+                            status = status, prepare = status ~= "not gradable" and note or nil,
+                            reason = status == "not gradable" and note or nil }
       else
         rows[#rows + 1] = { name = name, status = "broken", error = err }
       end
     end
     if opts.json then print_json({ data_root = root, competitions = rows }) return EXIT_OK end
     out(string.format("%-28s %-9s %-22s %-17s %s\n", "NAME", "MODALITY", "METRIC", "LEADERBOARD", "STATUS"))
+    local count = {}
     for _, r in ipairs(rows) do
       if r.error then
         out(string.format("%-28s broken: %s\n", r.name, r.error))
       else
+        -- a catalog competition's long preparation hint is summed up once below the table
+        local note = r.reason or (r.source ~= "catalog" and r.prepare)
         out(string.format("%-28s %-9s %-22s %-17s %s\n", r.name, r.modality, r.metric, r.leaderboard,
-                          r.status .. (r.prepare and (" (" .. r.prepare .. ")") or "")))
+                          r.status .. (note and (" (" .. note .. ")") or "")))
+        count[r.status] = (count[r.status] or 0) + 1
       end
     end
     out(string.format("data root: %s\n", root))
+    out(string.format("%d competitions: %d ready, %d not prepared, %d need data, %d not gradable\n", #rows,
+                      count.ready or 0, count["not prepared"] or 0, count["needs data"] or 0, count["not gradable"] or 0))
+    if (count["needs data"] or 0) > 0 then
+      out("catalog competitions that need data: " .. require("dojo.catalog").prepare_hint("NAME", root) .. "\n")
+    end
     return EXIT_OK
   end,
 })
@@ -394,21 +407,35 @@ command("info", {
     local root = comp.data_root({ data_root = opts.data_root })
     local lb = def.leaderboard or {}
     local m = require("dojo.prepare").manifest(root, def.name)
+    local status, note = status_of(def, root)
+    local cat = def.catalog
     local info = {
       name = def.name, title = def.title, modality = def.modality, task = def.task, metric = def.metric,
       metric_params = def.metric_params, higher_is_better = def.higher_is_better, id_column = def.id_column,
       target_columns = def.target_columns, leaderboard = lb.kind or "kaggle", leaderboard_note = lb.note,
-      credit = def.credit, definition = def.dir .. "/competition.lua", data_root = root,
-      status = status_of(def, root), seed = m and m.seed, stats = m and m.stats,
+      credit = def.credit, data_root = root,
+      definition = def.dir and (def.dir .. "/competition.lua") or "catalog (lua/dojo/catalog/mledojo.lua)",
+      status = status, prepare = status ~= "not gradable" and note or nil,
+      reason = status == "not gradable" and note or nil, metric_note = def.notes,
+      seed = m and m.seed, stats = m and m.stats,
+      catalog = cat and { category = cat.category, teams = cat.teams, submission_format = cat.submission_format,
+                          public_files = cat.public_files, mledojo = cat.mledojo } or nil,
     }
     if opts.json then print_json(info) return EXIT_OK end
     out(string.format("%s: %s\n", def.name, def.title or ""))
-    for _, k in ipairs { "modality", "task", "metric", "leaderboard", "status", "seed", "credit", "definition" } do
+    for _, k in ipairs { "modality", "task", "metric", "leaderboard", "status", "prepare", "reason", "seed", "credit",
+                         "definition" } do
       if info[k] ~= nil then out(string.format("  %-16s %s\n", k, tostring(info[k]))) end
     end
+    if def.notes then out(string.format("  %-16s %s\n", "metric note", def.notes)) end
+    if cat then
+      out(string.format("  %-16s %s\n", "submission", tostring(cat.submission_format)))
+      out(string.format("  %-16s %s\n", "teams", tostring(cat.teams)))
+    end
     out(string.format("  %-16s %s\n", "direction", def.higher_is_better and "higher is better" or "lower is better"))
-    out(string.format("  %-16s %s\n", "id column", tostring(def.id_column)))
-    out(string.format("  %-16s %s\n", "targets", table.concat(def.target_columns or {}, ", ")))
+    out(string.format("  %-16s %s\n", "id column", def.id_column or "the answers' first column"))
+    out(string.format("  %-16s %s\n", "targets", def.target_columns and table.concat(def.target_columns, ", ")
+                                                   or "the answers' value columns"))
     if lb.note then out(string.format("  %-16s %s\n", "leaderboard note", lb.note)) end
     if m and m.stats then
       local st = {}

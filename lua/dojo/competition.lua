@@ -26,6 +26,10 @@ local FIELDS = {
   class_columns = "table", submission_columns = "table", source = "table", split = "table",
   prepare = "function", interpreter = "string", notes = "string", credit = "string",
   limits = "table", sample_submission = "table",
+  -- catalog competitions (lua/dojo/catalog.lua): MLE-Dojo's facts, grading options and
+  -- adapters, and why dojo cannot grade one
+  catalog = "table", grading = "table", not_gradable = "string",
+  adapt_answers = "function", adapt_submission = "function",
 }
 
 -- Fields that are tables of their own, with their keys and types.
@@ -34,7 +38,10 @@ local SUBFIELDS = {
              id_start = "number", license = "string", origin = "string" },
   split = { seed = "number", test_fraction = "number", test_rows = "number", public_fraction = "number",
             stratify = "string" },
-  leaderboard = { public = "table", private = "table", ladder = "string", kind = "string", note = "string" },
+  leaderboard = { public = "table", private = "table", ladder = "string", kind = "string", note = "string",
+                  ignore = "string" },
+  grading = { aux_columns = "table", ignored_columns = "table", open_labels = "boolean", extra_ids = "boolean",
+              adapt = "table", class_source = "string", class_labels = "table" },
   limits = { time = "number", memory = "number" },
   sample_submission = { value = "any", strategy = "string" },
 }
@@ -71,6 +78,9 @@ function M.define(def)
   end
   if not def.metric then error("competition " .. def.name .. " needs a metric", 2) end
   local info = require("dojo.metrics").info(def.metric)
+  if not info and def.not_gradable then -- a metric dojo does not have, and says why
+    info = { higher_is_better = def.higher_is_better }
+  end
   if not info then error(string.format("competition %s: unknown metric '%s'", def.name, def.metric), 2) end
   if def.task and not TASKS[def.task] then
     error(string.format("competition %s: task must be one of binary, multiclass, regression, multilabel, " ..
@@ -167,11 +177,14 @@ function M.load(name, opts)
       return def
     end
   end
+  local def, err = require("dojo.catalog").definition(name)
+  if def then return def end
+  if err then return nil, err end
   return nil, string.format("no such competition '%s'", name)
 end
 
--- list([opts]) -> the competitions' names (sorted, the first folder's definition wins) and,
--- for each name, its folder.
+-- list([opts]) -> the competitions' names (sorted, the first folder's definition wins, then
+-- the catalog's) and, for each name, its folder (or "catalog").
 function M.list(opts)
   local core = require "dojo.core"
   local names, where = {}, {}
@@ -184,27 +197,69 @@ function M.list(opts)
       end
     end
   end
+  for _, e in ipairs(require("dojo.catalog").names()) do
+    if not where[e] then
+      where[e] = "catalog"
+      names[#names + 1] = e
+    end
+  end
   table.sort(names)
   return names, where
 end
 
+-- MLE-bench names a competition's answers file in prepared/private after Kaggle's own
+-- files; these are tried there after the definition's name.
+M.MLEBENCH_ANSWERS = { "answers.csv", "test.csv" }
+
 -- The private data folder of a competition under a data root, in dojo's layout
 -- (ROOT/NAME/private), MLE-Dojo's (ROOT/NAME/data/private) or MLE-bench's
--- (ROOT/NAME/prepared/private); nil when none holds the answers.
+-- (ROOT/NAME/prepared/private), and the answers file in it; nil when none holds the answers.
 function Competition:private_dir(root)
   for _, rel in ipairs { "/private", "/data/private", "/prepared/private" } do
     local d = root .. "/" .. self.name .. rel
-    if exists(d .. "/" .. self.answers) then return d end
+    if exists(d .. "/" .. self.answers) then return d, d .. "/" .. self.answers end
+    if rel == "/prepared/private" and self.catalog then
+      for _, f in ipairs(M.MLEBENCH_ANSWERS) do
+        if exists(d .. "/" .. f) then return d, d .. "/" .. f end
+      end
+    end
   end
   return nil
+end
+
+-- The public data folder (dojo's, MLE-Dojo's or MLE-bench's layout), or nil.
+function Competition:public_dir(root)
+  local core = require "dojo.core"
+  for _, rel in ipairs { "/public", "/data/public", "/prepared/public" } do
+    local d = root .. "/" .. self.name .. rel
+    if core.path_stat(d) == "dir" then return d end
+  end
+  return nil
+end
+
+-- status(root) -> "ready" | "not prepared" | "needs data" | "not gradable", and a note: the
+-- command that prepares it, or why it cannot be graded.
+function Competition:status(root)
+  if self.not_gradable then return "not gradable", self.not_gradable end
+  if self:private_dir(root) then return "ready" end
+  if self.source or self.prepare then return "not prepared", "dojo prepare " .. self.name end
+  if self.catalog then return "needs data", require("dojo.catalog").prepare_hint(self.name, root) end
+  return "needs data", string.format("put its prepared data under %s/%s", root, self.name)
 end
 
 -- The grading spec: answers path and leaderboards (full CSVs when present, else the
 -- definition's quantiles).
 function Competition:grading_spec(root)
   local grade = require "dojo.grade"
-  local dir = self:private_dir(root)
+  if self.not_gradable then
+    return nil, string.format("competition %s cannot be graded by dojo: %s", self.name, self.not_gradable)
+  end
+  local dir, answers = self:private_dir(root)
   if not dir then
+    if self.catalog then
+      return nil, string.format("competition %s has no prepared answers under %s; %s", self.name, root,
+                                require("dojo.catalog").prepare_hint(self.name, root))
+    end
     return nil, string.format("competition %s has no prepared answers under %s (looked for %s/private/%s); " ..
                               "run 'dojo prepare %s'", self.name, root, self.name, self.answers, self.name)
   end
@@ -212,12 +267,16 @@ function Competition:grading_spec(root)
   for _, which in ipairs { "public", "private" } do
     local csv = dir .. "/" .. which .. "_leaderboard.csv"
     local lb, err
-    if exists(csv) then
+    if self.leaderboard and self.leaderboard.ignore == which then -- e.g. a leaderboard of zeros
+      lb = nil
+    elseif exists(csv) then
       lb, err = grade.leaderboard_from_csv(csv, self.higher_is_better)
     elseif self.leaderboard and self.leaderboard[which] then
       local d = self.leaderboard[which]
       local q = {}
-      if d.quantiles then
+      if type(d.quantiles) == "string" then -- "q0 q1 ... q100"
+        for v in d.quantiles:gmatch("%S+") do q[#q + 1] = tonumber(v) end
+      elseif d.quantiles then
         for i = 0, 100 do q[i + 1] = d.quantiles[i + 1] or d.quantiles["q" .. i] end
       end
       lb, err = grade.leaderboard_from_quantiles(q, d.rows, self.higher_is_better)
@@ -227,7 +286,7 @@ function Competition:grading_spec(root)
   end
   -- Answers prepared by dojo carry Kaggle's Usage column (Public / Private rows).
   local split_column
-  local f = io.open(dir .. "/" .. self.answers, "rb")
+  local f = io.open(answers, "rb")
   if f then
     local head = f:read("*l") or ""
     f:close()
@@ -235,12 +294,15 @@ function Competition:grading_spec(root)
       if name:gsub('"', "") == "Usage" then split_column = "Usage" end
     end
   end
+  local g = self.grading or {}
   return {
     split_column = split_column,
     metric = self.metric, metric_params = self.metric_params, id_column = self.id_column,
     target_columns = self.target_columns, labels = self.labels, class_columns = self.class_columns,
     submission_columns = self.submission_columns, higher_is_better = self.higher_is_better,
-    answers = dir .. "/" .. self.answers, leaderboards = lbs,
+    answers = answers, leaderboards = lbs,
+    adapt_answers = self.adapt_answers, adapt_submission = self.adapt_submission,
+    aux_columns = g.aux_columns, ignored_columns = g.ignored_columns, open_labels = g.open_labels,
   }
 end
 

@@ -123,7 +123,14 @@ function M.make(name, opts)
   fbk, err = feedback.get(o.feedback)
   if not fbk then return nil, err end
   local root = absolute(competition.data_root(opts))
-  -- Data: prepared on first use.
+  if comp.not_gradable then
+    return nil, string.format("competition %s cannot be graded by dojo: %s", name, comp.not_gradable)
+  end
+  -- Data: prepared on first use (a catalog competition's data comes from MLE-Dojo or MLE-bench).
+  if comp.catalog and not comp:private_dir(root) then
+    return nil, string.format("competition %s has no prepared data under %s; %s", name, root,
+                              require("dojo.catalog").prepare_hint(name, root))
+  end
   if not prepare.is_prepared(root, name) and not comp:private_dir(root) then
     if opts.prepare == false then
       return nil, string.format("competition %s is not prepared under %s; run 'dojo prepare %s'", name, root, name)
@@ -235,6 +242,7 @@ function Env:info_text(kind)
   local comp, p = self.comp, self.paths
   if kind == "overview" then
     local text = core.file_read(p.public .. "/description.md") or core.file_read(p.public .. "/description.txt")
+    if not text and comp.catalog then text = require("dojo.catalog").overview(comp) end
     return text or string.format("%s: predict %s from the data; metric %s (%s is better).", comp.title or comp.name,
                                  table.concat(comp.target_columns or {}, ", "), comp.metric,
                                  comp.higher_is_better and "higher" or "lower")

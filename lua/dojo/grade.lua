@@ -157,6 +157,8 @@ end
 
 local Invalid = {}
 local function invalid(fmt, ...) error(setmetatable({ msg = string.format(fmt, ...) }, Invalid), 0) end
+-- For a spec's adapters (adapt_answers, adapt_submission): rejects the submission with a message.
+M.reject = invalid
 
 local function join(list, max)
   local out = {}
@@ -194,6 +196,12 @@ local function plan(spec, answers)
     if not answers:has(t) then invalid("the answers have no column '%s'", t) end
   end
   local p = { info = info, id = id, targets = targets, sub_columns = spec.submission_columns or targets }
+  -- Catalog options: answer columns the metric also reads (params.aux), submission columns
+  -- that are allowed and ignored, and label metrics that accept any label.
+  p.aux, p.ignored, p.open_labels = spec.aux_columns, spec.ignored_columns, spec.open_labels
+  for _, c in ipairs(p.aux or {}) do
+    if not answers:has(c) then invalid("the answers have no column '%s' (the metric needs it)", c) end
+  end
   if info.kind == "proba" then
     if spec.class_columns then
       p.classes = spec.class_columns
@@ -231,6 +239,7 @@ local function read_submission(path, p, opts)
   local want = { [p.id] = true }
   local expected = { p.id }
   for _, c in ipairs(p.sub_columns) do want[c] = true expected[#expected + 1] = c end
+  for _, c in ipairs(p.ignored or {}) do want[c] = true end
   for _, c in ipairs(expected) do if not have[c] then missing[#missing + 1] = c end end
   for _, n in ipairs(names) do if not want[n] then extra[#extra + 1] = n end end
   if #missing > 0 or #extra > 0 then
@@ -322,7 +331,7 @@ local function check_values(p, sub, answers)
     for i = 1, col.n do
       local v = col[i]
       if v == nil then invalid("column %s is empty for id %s", p.sub_columns[1], tostring(id[i])) end
-      if not allowed[v] then
+      if not allowed[v] and not p.open_labels then
         table.sort(labels)
         invalid("column %s has the label '%s' for id %s, which is not one of: %s", p.sub_columns[1], v,
                 tostring(id[i]), join(labels, 20))
@@ -359,11 +368,16 @@ local function compute(p, spec, truth, sub)
     local y = p.onehot and onehot_truth(p, truth) or truth:column(p.targets[1])
     return metrics.compute(p.info.name, y, cols, params)
   end
-  if #p.targets == 1 then
+  if p.aux then
+    params.aux = {}
+    for _, c in ipairs(p.aux) do params.aux[c] = truth:column(c) end
+  end
+  if #p.targets == 1 and #p.sub_columns == 1 then
     return metrics.compute(p.info.name, truth:column(p.targets[1]), sub:column(p.sub_columns[1]), params)
   end
   local ys, ps = {}, {}
-  for i, c in ipairs(p.targets) do ys[i], ps[i] = truth:column(c), sub:column(p.sub_columns[i]) end
+  for i, c in ipairs(p.targets) do ys[i] = truth:column(c) end
+  for i, c in ipairs(p.sub_columns) do ps[i] = sub:column(c) end
   return metrics.compute(p.info.name, ys, ps, params)
 end
 
@@ -388,8 +402,13 @@ end
 -- (raises Invalid). With spec.split_column the metric is also computed on the public and
 -- the private rows separately, as Kaggle's two leaderboards do.
 local function score(spec, answers, path, opts)
+  -- A spec's adapters reshape the answers before planning (e.g. drop unscored rows) and the
+  -- submission before alignment (e.g. group a long format); each returns a table.
+  local given = answers
+  if spec.adapt_answers then answers = spec.adapt_answers(answers, spec) end
   local p = plan(spec, answers)
   local sub = read_submission(path, p, opts or {})
+  if spec.adapt_submission then sub = spec.adapt_submission(sub, answers, p) end
   local truth = align(p, answers, sub)
   check_values(p, sub, answers)
   local v, err = compute(p, spec, truth, sub)
@@ -410,6 +429,7 @@ local function score(spec, answers, path, opts)
   end
   truth:close()
   sub:close()
+  if answers ~= given then answers:close() end
   if v == nil then invalid("%s", err) end
   return v, p.info, parts
 end
