@@ -160,8 +160,9 @@ local SUBMISSION = {
       idv[i] = l.id
       valv[i] = table.concat(l, " ")
     end
+    local idtype = ids.type
     sub:close()
-    return require("dojo.table").new({ { name = p.id, values = idv, type = ids.type },
+    return require("dojo.table").new({ { name = p.id, values = idv, type = idtype },
                                        { name = p.sub_columns[1], values = valv, type = "string" } })
   end,
 }

@@ -92,6 +92,16 @@ function Leaderboard:score_at(r)
   return qcurve(self.quantiles, n > 1 and 100 * j / (n - 1) or 100)
 end
 
+-- Whether score s meets leaderboard score v. Leaderboards hold scores rounded for display
+-- (Kaggle's 0.00000 for a log loss of 2e-15) and kernels differ from Kaggle's in the last
+-- bits (a Spearman of 0.9999999999999998), so a score within 1e-9 (relative) of v meets it.
+local function meets(s, v, hib)
+  local tol = 1e-9 * math.max(1, math.abs(v))
+  if hib then return s >= v - tol end
+  return s <= v + tol
+end
+M.meets = meets
+
 -- Teams strictly better than score s: the first rank whose score s meets or beats, less
 -- one (binary search; the scores are in best-first order).
 function Leaderboard:better_than(s)
@@ -100,8 +110,8 @@ function Leaderboard:better_than(s)
   while lo < hi do
     local mid = math.floor((lo + hi) / 2)
     local v = self:score_at(mid)
-    local meets = (hib and s >= v) or (not hib and s <= v)
-    if meets then hi = mid else lo = mid + 1 end
+    local ok = meets(s, v, hib)
+    if ok then hi = mid else lo = mid + 1 end
   end
   return lo - 1
 end
@@ -140,13 +150,9 @@ end
 
 function M.medal(score, lb)
   local hib = lb.higher_is_better
-  local function meets(r)
-    local t = lb:score_at(r)
-    if hib then return score >= t end
-    return score <= t
-  end
+  local function meets_rank(r) return meets(score, lb:score_at(r), hib) end
   local g, s, b = M.medal_ranks(lb.n)
-  local medal = meets(g) and "gold" or meets(s) and "silver" or meets(b) and "bronze" or "none"
+  local medal = meets_rank(g) and "gold" or meets_rank(s) and "silver" or meets_rank(b) and "bronze" or "none"
   local med = lb:median()
   local above = (hib and score > med) or (not hib and score < med)
   return medal, above
@@ -314,7 +320,20 @@ local function check_values(p, sub, answers)
         invalid("column %s %s for id %s", c, what, tostring(id[r]))
       end
     end
-  elseif kind == "labels" then
+  end
+  if kind == "labels" or kind == "text" then
+    -- a "NaN" cell is what pandas writes for a missing value: the model produced nothing there
+    for _, c in ipairs(p.sub_columns) do
+      local col = sub:column(c)
+      for i = 1, col.n do
+        local v = col[i]
+        if type(v) == "string" and #v == 3 and v:lower() == "nan" then
+          invalid("column %s is NaN for id %s", c, tostring(id[i]))
+        end
+      end
+    end
+  end
+  if kind == "labels" then
     local allowed = {}
     local labels = p.labels
     if not labels then
