@@ -225,6 +225,21 @@ def gen_binary_scores(metric):
     return gen
 
 
+def gen_curves(metric):
+    """The catalog's curve metrics: weighted_auc_* (one column), lwlrap (2..8 label columns);
+    no sample weights."""
+    def gen(rng):
+        n = nsize(rng, 20000)
+        k = int(rng.integers(2, 9)) if metric == "lwlrap" else 1
+        y = binary_answers(rng, (n, k))
+        p = scores(rng, (n, k), y)
+        if rng.random() < 0.02:
+            y.flat[int(rng.integers(0, y.size))] = 2.0               # not a 0/1 answer
+        inject_nonfinite(rng, y, p, 0.02)
+        return case(NUMERIC, y, p, None, k)
+    return gen
+
+
 def gen_gini(rng):
     n = nsize(rng)
     k = 1 if rng.random() < 0.85 else int(rng.integers(2, 4))
@@ -648,6 +663,36 @@ def ref_ranking(metric, c):
     raise KeyError(metric)
 
 
+CURVE_BANDS = {"weighted_auc_alaska": ((0.4,), (2, 1)),
+               "weighted_auc_flavours": ((0.2, 0.4, 0.6, 0.8), (4, 3, 2, 1, 0))}
+
+
+def ref_curves(metric, c):
+    """lwlrap: sklearn's label ranking average precision with each row weighted by its number
+    of labels; weighted AUCs: the flavours-of-physics starter kit's roc_auc_truncated (sklearn
+    roc_curve + auc), with alaska2's bands for weighted_auc_alaska."""
+    from sklearn import metrics as M
+    if not binary_ok(c):
+        return ERROR
+    if metric == "lwlrap":
+        Y, P = c["y"], c["p"]
+        w = Y.sum(axis=1)
+        if w.sum() == 0:
+            return ERROR
+        return M.label_ranking_average_precision_score(Y, P, sample_weight=w)
+    y, p, _ = flat(c)
+    if y.min() == y.max():
+        return ERROR
+    fpr, tpr, _ = M.roc_curve(y, p, drop_intermediate=False)
+    th, wt = CURVE_BANDS[metric]
+    th = [0.0] + list(th) + [1.0]
+    area = 0.0
+    for i in range(1, len(th)):
+        area += wt[i - 1] * (M.auc(fpr, np.minimum(tpr, th[i])) - M.auc(fpr, np.minimum(tpr, th[i - 1])))
+    th = np.array(th)
+    return area / np.sum((th[1:] - th[:-1]) * np.array(wt))
+
+
 def kaggle_gini(actual, pred):
     """Kaggle's normalized-Gini helper, verbatim (ties broken by row order)."""
     a = np.asarray(np.c_[actual, pred, np.arange(len(actual))], dtype=float)
@@ -998,6 +1043,9 @@ def build_table():
     for m in ("pearson", "spearman", "kendall_tau", "spearman_mean_columns"):
         t[m] = (gen_correlation(m), ("correlation", m), "scipy")
     t["kl_divergence"] = (gen_kl, ("kl", None), "Kaggle")
+    t["lwlrap"] = (gen_curves("lwlrap"), ("curves", "lwlrap"), "sklearn")
+    for m in ("weighted_auc_alaska", "weighted_auc_flavours"):
+        t[m] = (gen_curves(m), ("curves", m), "Kaggle + sklearn")
     for m in ("accuracy", "balanced_accuracy", "error_rate", "f1", "f1_macro", "f1_micro",
               "f1_weighted", "precision", "recall", "mcc", "qwk"):
         t[m] = (gen_labels(m), ("labels", m), "sklearn")
@@ -1019,7 +1067,7 @@ def build_table():
 REFS = {
     "regression": ref_regression, "ranking": ref_ranking, "log_loss": ref_log_loss,
     "correlation": ref_correlation, "labels": ref_labels, "proba": ref_proba,
-    "text": ref_text,
+    "text": ref_text, "curves": ref_curves,
 }
 
 
