@@ -43,6 +43,10 @@ t0 = time.time()
 train = pd.read_csv(DATA + "/train.csv")
 test = pd.read_csv(DATA + "/test.csv")
 sample = pd.read_csv(DATA + "/sample_submission.csv")
+if ID is None:  # the id is the first column (catalog competitions)
+    ID = sample.columns[0]
+if TARGETS is None:
+    TARGETS = [c for c in sample.columns if c != ID]
 print("train", train.shape, "test", test.shape)
 if LEVEL == 0:
     sample.to_csv(OUT, index=False)
@@ -136,7 +140,10 @@ sub.to_csv(OUT, index=False)
 print("level %%d done in %%.1f s" %% (LEVEL, time.time() - t0))
 ]==]
 
-local function py(v) return assert(json.encode(v)) end
+local function py(v)
+  if v == nil then return "None" end
+  return assert(json.encode(v))
+end
 
 function M.program(level, meta)
   local mode = M.mode(meta)
