@@ -30,7 +30,9 @@
  * cgroup, and the keeper then moves itself into the v1 ones through their "tasks" files:
  * moving a process with cgroup.procs would wait for an RCU grace period, 7-15 ms, on every
  * run --; write its uid/gid maps in the user namespace case; then write "go". The keeper
- * forks the program only after "go".
+ * starts the program only after "go", with dj_vfork_call (proc.c): the program shares the
+ * keeper's memory until its exec, so no copy of the address space the keeper inherited
+ * from the supervisor is made or torn down for it.
  *
  * The layers, in the order DESIGN.md gives, each reported in dojo_sandbox_result.layers:
  *   session     keeper: setsid; PR_SET_PDEATHSIG (SIGKILL with a pid namespace; without,
@@ -126,6 +128,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -146,6 +149,7 @@
 #define DEFAULT_FSIZE (1ULL << 30)
 #define DEFAULT_OUTPUT (1ULL << 20)
 #define PROCTAB_CAP 65536
+#define PROG_STACK (256 * 1024) /* the program's stack from clone to exec */
 #define BOX_SCRATCH "/dev/shm/work" /* the work dir when cwd is NULL, with namespaces */
 
 enum { L_SESSION, L_NS, L_CGROUP, L_RLIMITS, L_UID, L_LANDLOCK, L_SECCOMP, L_ENV, L_COUNT };
@@ -755,7 +759,12 @@ static long raw_setres(long nr, unsigned a)
 #define DJ_SYS_SETGROUPS SYS_setgroups
 #endif
 
-static void program_main(box *b, pid_t keeper_view) __attribute__((noreturn));
+/* The program runs on a stack of its own from dj_vfork_call to exec, where AddressSanitizer
+   (the sanitize build) would warn about the stack switch at each call of a noreturn
+   function (into the box's stderr): those two functions are not instrumented. */
+#define DJ_PROGRAM_FN __attribute__((no_sanitize_address))
+
+static void program_main(box *b, pid_t keeper_view) __attribute__((noreturn)) DJ_PROGRAM_FN;
 static void program_main(box *b, pid_t keeper_view)
 {
     const int sfd = 3;
@@ -824,6 +833,18 @@ static void program_main(box *b, pid_t keeper_view)
     _exit(127);
 }
 
+typedef struct prog_args {
+    box *b;
+    pid_t keeper_view;
+} prog_args;
+
+static int program_entry(void *arg) DJ_PROGRAM_FN;
+static int program_entry(void *arg)
+{
+    prog_args *a = arg;
+    program_main(a->b, a->keeper_view);
+}
+
 /* The mount namespace: private propagation first (else a mount could reach the host),
    then a /proc of the box's own pid namespace, a private tmpfs on /dev/shm (also the
    box's TMPDIR), an empty read-only /run, the host name. Only the /dev/shm tmpfs is
@@ -882,7 +903,7 @@ static void keeper_main(box *b)
     setsid();
 
     /* The mounts are made while the supervisor finishes (the user namespace's id maps must
-       be written first, though); the program is forked only after "go". */
+       be written first, though); the program is started only after "go". */
     dj_rec kr;
     memset(&kr, 0, sizeof kr);
     kr.kind = REC_KEEPER;
@@ -907,14 +928,18 @@ static void keeper_main(box *b)
     }
     send_rec(sfd, &kr);
 
-    pid_t self_view = getpid(); /* 1 in the pid namespace */
-    pid_t prog = dj_raw_clone(SIGCHLD);
+    /* The program shares the keeper's memory until its exec (the keeper waits meanwhile):
+       no copy of the address space the keeper inherited from the supervisor. */
+    prog_args pa = {b, getpid()}; /* 1 in the pid namespace */
+    size_t stack_size = PROG_STACK;
+    void *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    pid_t prog = stack == MAP_FAILED ? -1 : dj_vfork_call(program_entry, &pa, stack, stack_size);
     if (prog < 0) {
         send_fail(sfd, ST_KEEPER_CLONE, errno, NULL);
         _exit(1);
     }
-    if (prog == 0)
-        program_main(b, self_view);
+    munmap(stack, stack_size);
 
     /* Reap everything; report the program; end the tree when the supervisor is gone. */
     sigset_t wake;

@@ -31,6 +31,14 @@ pid_t dj_raw_clone(unsigned long flags);
    clone3 or too old for these fields). Async-signal-safe. */
 pid_t dj_raw_clone3(unsigned long flags, int cgroup_fd, int *pidfd);
 
+/* Runs fn(arg) in a child that shares the caller's memory until it calls execve or _exit,
+   the caller being suspended meanwhile (CLONE_VM | CLONE_VFORK, what posix_spawn does):
+   nothing of the address space is copied, so the cost does not grow with the caller's
+   size. fn runs on the given stack and must not return: it may only make raw syscalls
+   and write its own stack (errno aside), then execve or _exit. The exit signal is SIGCHLD.
+   Returns the child's pid, or -1 (errno). Async-signal-safe. */
+pid_t dj_vfork_call(int (*fn)(void *), void *arg, void *stack, size_t size);
+
 /* pidfd_open(2); -1 (errno ENOSYS on kernels before 5.3). */
 int dj_pidfd_open(pid_t pid);
 
