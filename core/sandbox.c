@@ -67,8 +67,10 @@
  * stdin is /dev/null; only descriptors 0-2 survive exec (the status pipe is close-on-exec).
  *
  * Supervising: poll(2) on stdout, stderr, the status pipe and a pidfd of the keeper (or a
- * 10 ms timeout without pidfd); output is captured up to policy.output_bytes per stream,
- * the rest read and dropped (counted in output_bytes). Every tick (10 ms for the first
+ * 10 ms timeout without pidfd; with a pid namespace and a pidfd the status pipe is read
+ * only once the keeper is gone, its few records waiting in the pipe, so that the
+ * supervisor is not woken for each); output is captured up to policy.output_bytes per
+ * stream, the rest read and dropped (counted in output_bytes). Every tick (10 ms for the first
  * second, then 20 ms; only when there is something to measure) the CPU of the tree is
  * checked (cgroup cpu.stat, else /proc) and, without a memory cgroup, its memory (sum of
  * RSS; an excess is confirmed with PSS before the kill). Wall time is checked at every
@@ -1858,7 +1860,9 @@ static void supervise(box *b)
             ierr = n;
             pf[n++] = (struct pollfd){b->se.fd, POLLIN, 0};
         }
-        if (st_open) {
+        /* With a pid namespace and a pidfd the records wait in the status pipe (a few
+           hundred bytes) until the keeper is gone: no wake-up for each of them. */
+        if (st_open && !(b->ns && b->pidfd >= 0)) {
             ist = n;
             pf[n++] = (struct pollfd){b->st[0], POLLIN, 0};
         }
