@@ -25,7 +25,8 @@
  * symlinks, so a later run can overwrite an earlier run's files); TMPDIR: with a mount
  * namespace, the box's private tmpfs on /dev/shm (sized to the memory limit and counted in
  * it: no directory to create or remove per run), else a fresh /tmp/dojo-tmp-XXXXXX; build
- * the environment and Landlock lists; create the run's cgroups (cgroup.c) and the pipes
+ * the environment and Landlock lists; create the run's cgroups (cgroup.c; an empty set a
+ * run whose tree ended by itself released is reused, see cleanup) and the pipes
  * (stdout, stderr, status, go); clone the keeper -- with clone3 straight into the v2
  * cgroup, and the keeper then moves itself into the v1 ones through their "tasks" files:
  * moving a process with cgroup.procs would wait for an RCU grace period, 7-15 ms, on every
@@ -595,7 +596,7 @@ typedef struct box {
     int kill_reason;
     double kill_cpu, last_cpu;
     uint64_t kill_mem, peak_poll;
-    int torn;
+    int torn, tree_killed;
     char chunk[65536];
 } box;
 
@@ -1815,6 +1816,7 @@ static void teardown(box *b)
         /* namespace: the kernel killed and reaped the namespace before the keeper's status
            was available; walk mode: the keeper exits only when it has no children left */
     } else if (b->ns) {
+        b->tree_killed = 1;
         /* The pid namespace's init discards its children when it dies (their CPU time is
            not added to its own): without cgroup accounting, look once more first. */
         if (b->have_tab && !(b->have_cg && b->cg.cpu_fd >= 0)) {
@@ -1825,6 +1827,7 @@ static void teardown(box *b)
         kill(b->keeper, SIGKILL);
         keeper_try_reap(b, 1);
     } else {
+        b->tree_killed = 1;
         if (b->have_cg && dj_cgroup_can_kill(&b->cg))
             dj_cgroup_kill(&b->cg);
         if (b->have_tab && !keeper_try_reap(b, 0))
@@ -2149,8 +2152,11 @@ static void cleanup(box *b)
         close_fd(&b->go[i]);
     }
     close_fd(&b->pidfd);
-    if (b->have_cg)
-        dj_cgroup_destroy(&b->cg);
+    /* The cgroups are kept for the next run only when the tree ended by itself. */
+    if (b->have_cg) {
+        int ended = b->keeper <= 0 || (b->keeper_reaped && b->keeper_status >= 0);
+        dj_cgroup_release(&b->cg, ended && !b->tree_killed && !b->kill_reason);
+    }
     if (b->have_tab)
         dj_proctab_free(&b->tab);
     if (b->keeper > 0 && b->uid_drop && !b->ns)
