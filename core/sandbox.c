@@ -71,10 +71,12 @@
  * 10 ms timeout without pidfd; with a pid namespace and a pidfd the status pipe is read
  * only once the keeper is gone, its few records waiting in the pipe, so that the
  * supervisor is not woken for each); output is captured up to policy.output_bytes per
- * stream, the rest read and dropped (counted in output_bytes). Every tick (10 ms for the first
- * second, then 20 ms; only when there is something to measure) the CPU of the tree is
- * checked (cgroup cpu.stat, else /proc) and, without a memory cgroup, its memory (sum of
- * RSS; an excess is confirmed with PSS before the kill). Wall time is checked at every
+ * stream, the rest read and dropped (counted in output_bytes). Every tick (10 ms for the
+ * first second, then 20 ms; only when there is something to measure; when the CPU limit
+ * is all there is, from the first moment it could be reached, time_s / the machine's
+ * CPUs, so that a short run is not woken at all) the CPU of the tree is checked (cgroup
+ * cpu.stat, else /proc) and, without a memory cgroup, its memory (sum of RSS; an excess
+ * is confirmed with PSS before the kill). Wall time is checked at every
  * wake-up. Exceeding a limit kills the tree. The pid namespace's init discards the CPU
  * time of the children it is killed with, so without cgroup accounting the tree is looked
  * at once more just before such a kill.
@@ -195,6 +197,7 @@ typedef struct dj_rec {
 static struct {
     dojo_probe_info probe;
     int ncpu;
+    int ncpu_all; /* every CPU the machine may run the box on (>= ncpu) */
     int have_pidfd;
     int have_clone3; /* cleared on the first ENOSYS */
 } G;
@@ -251,6 +254,12 @@ static void global_init(void)
     CPU_ZERO(&set);
     int n = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 0;
     G.ncpu = n > 0 ? n : (G.probe.ncpu > 0 ? G.probe.ncpu : 1);
+    long conf = sysconf(_SC_NPROCESSORS_CONF), onln = sysconf(_SC_NPROCESSORS_ONLN);
+    G.ncpu_all = G.ncpu > G.probe.ncpu ? G.ncpu : G.probe.ncpu;
+    if (conf > G.ncpu_all)
+        G.ncpu_all = (int)conf;
+    if (onln > G.ncpu_all)
+        G.ncpu_all = (int)onln;
     int fd = dj_pidfd_open(getpid());
     G.have_pidfd = fd >= 0;
     G.have_clone3 = 1;
@@ -1852,6 +1861,14 @@ static void supervise(box *b)
     double status_t = 0;
     const int tick = b->time_s > 0 || b->mem_poll || b->have_tab;
     double next_tick = b->t0 + TICK_MS / 1e3;
+    if (!b->mem_poll && !b->have_tab && b->time_s > 0) {
+        /* Only the CPU limit to watch: the tree uses at most ncpu_all CPU seconds per
+           second, so the limit cannot be reached before t0 + time_s / ncpu_all; no look
+           (no wake-up) before then. */
+        double earliest = b->t0 + b->time_s / G.ncpu_all;
+        if (earliest > next_tick)
+            next_tick = earliest;
+    }
     for (;;) {
         struct pollfd pf[4];
         int n = 0, iout = -1, ierr = -1, ist = -1, ipid = -1;
