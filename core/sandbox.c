@@ -1237,15 +1237,53 @@ static void find_gpu(void)
     closedir(d);
 }
 
+/* The system paths granted read-only. A Landlock rule is on the inode a path resolves to,
+   so an entry that is a symlink into another entry (/bin -> usr/bin with a merged /usr)
+   adds nothing but an open and a rule in every run: such entries are dropped, once per
+   process. Missing ones stay (the child skips and counts them). */
+static const char *const sys_ro_all[] = {
+    "/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin", "/etc", "/proc",
+    "/sys/devices/system/cpu", "/sys/fs/cgroup", "/dev/urandom", "/dev/random"};
+#define N_SYS_RO (sizeof sys_ro_all / sizeof sys_ro_all[0])
+static const char *sys_ro[N_SYS_RO + 1];
+static pthread_once_t sys_ro_once = PTHREAD_ONCE_INIT;
+
+static int is_symlink(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
+}
+
+static void find_sys_ro(void)
+{
+    char *real[N_SYS_RO];
+    for (size_t i = 0; i < N_SYS_RO; i++)
+        real[i] = realpath(sys_ro_all[i], NULL);
+    size_t n = 0;
+    for (size_t i = 0; i < N_SYS_RO; i++) {
+        int covered = 0;
+        for (size_t j = 0; j < N_SYS_RO && !covered && real[i] && is_symlink(sys_ro_all[i]);
+             j++) {
+            size_t l = real[j] ? strlen(real[j]) : 0;
+            covered = j != i && real[j] && !is_symlink(sys_ro_all[j]) &&
+                      strncmp(real[i], real[j], l) == 0 &&
+                      (real[i][l] == '\0' || real[i][l] == '/' || l == 1);
+        }
+        if (!covered)
+            sys_ro[n++] = sys_ro_all[i];
+    }
+    sys_ro[n] = NULL;
+    for (size_t i = 0; i < N_SYS_RO; i++)
+        free(real[i]);
+}
+
 static int build_landlock(box *b)
 {
     const dojo_sandbox_policy *p = b->p;
-    static const char *const sys_ro[] = {
-        "/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin", "/etc", "/proc",
-        "/sys/devices/system/cpu", "/sys/fs/cgroup", "/dev/urandom", "/dev/random"};
     static const char *const sys_rw[] = {"/dev/null", "/dev/zero", "/dev/shm"};
     size_t cro = 0, crw = 0;
-    for (size_t i = 0; i < sizeof sys_ro / sizeof sys_ro[0]; i++)
+    pthread_once(&sys_ro_once, find_sys_ro);
+    for (size_t i = 0; sys_ro[i]; i++)
         if (push_path(&b->ro, &b->nro, &cro, sys_ro[i]))
             return -1;
     if (push_path(&b->ro, &b->nro, &cro, b->exe))
