@@ -1,6 +1,7 @@
 /*
- * cgroup.c -- one fresh control group per sandbox run: memory and process limits, CPU and
- * peak-memory accounting, the out-of-memory count, killing the whole tree, removal.
+ * cgroup.c -- one control group per sandbox run (fresh, or an empty one reused): memory and
+ * process limits, CPU and peak-memory accounting, the out-of-memory count, killing the
+ * whole tree, removal or reuse.
  *
  * Theory of operation:
  *
@@ -18,8 +19,7 @@
  *   supervisor <pid> is dead (a supervisor that was SIGKILLed cannot clean up).
  *
  *   Per run. dj_cgroup_create makes dojo-<pid>-<n> in each usable hierarchy (n from an
- *   atomic counter: concurrent runs in one process never share a cgroup, and a cgroup, once
- *   killed, is never reused), writes the limits (v2 memory.max, memory.swap.max = 0,
+ *   atomic counter: concurrent runs in one process never share a cgroup), writes the limits (v2 memory.max, memory.swap.max = 0,
  *   memory.oom.group = 1, pids.max; v1 memory.limit_in_bytes, memory.memsw.limit_in_bytes
  *   where swap is accounted, pids.max; a v1 memory cgroup only when there is a memory limit:
  *   it costs about 0.2 ms) and keeps cpu.stat / cpuacct.usage and cgroup.kill open. The
@@ -33,6 +33,18 @@
  *   clone3, dj_cgroup_attach moves it through cgroup.procs, the slow way. Descendants
  *   inherit the membership and cannot leave (moving needs write access to the cgroup
  *   files, which the box's uid does not have).
+ *
+ *   Reuse. Making and removing the set costs about 0.15 ms a run, so dj_cgroup_release
+ *   keeps it in a small per-process pool (4 sets, under a mutex) instead of removing it,
+ *   for a later run with the same pids limit, when: the caller saw the tree end by itself
+ *   (nothing killed: a cgroup, once killed, is never reused), dj_cgroup_kill was never
+ *   called on it, every hierarchy's cgroup.procs is empty, and it holds no v2 memory limit.
+ *   A v1 memory cgroup is never pooled (it is removed at release and made afresh): the
+ *   page cache a run leaves charged to it would count against the next run's limit and
+ *   peak. A reused set's CPU counter is read at take-over and subtracted (cpu_base). The
+ *   pool belongs to the process that filled it: a forked child closes its inherited
+ *   descriptors and never touches those directories; the owner removes its pooled sets at
+ *   exit, and the discovery of a later process removes those of one that was killed.
  *
  *   Killing. v2: write "1" to cgroup.kill, which the kernel applies to every process of the
  *   cgroup, forks in flight included. v1 only: freeze (freezer.state = FROZEN), SIGKILL
@@ -65,6 +77,15 @@
 static dj_cgroup_sys sys_cg;
 static pthread_once_t sys_once = PTHREAD_ONCE_INIT;
 static unsigned long run_counter;
+
+/* Empty sets released by earlier runs of this process (dj_cgroup_release). */
+#define POOL_MAX 4
+static struct {
+    pthread_mutex_t lock;
+    pid_t pid; /* the process the sets belong to: a forked child never uses its parent's */
+    int n;
+    dj_cgroup set[POOL_MAX];
+} pool = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 /* ---- small file helpers ---------------------------------------------------------------- */
 
@@ -408,6 +429,8 @@ static int make_dir(char *out, size_t cap, const char *parent, const char *name)
     return 0;
 }
 
+static int pool_take(dj_cgroup *cg, int64_t procs);
+
 static void reset(dj_cgroup *cg)
 {
     memset(cg, 0, sizeof *cg);
@@ -437,12 +460,21 @@ int dj_cgroup_create(dj_cgroup *cg, uint64_t memory, int64_t procs, char *detail
         snprintf(detail, dlen, "unavailable: %s", s->note[0] ? s->note : "no cgroups");
         return 0;
     }
-    char name[64];
-    snprintf(name, sizeof name, "dojo-%ld-%lu", (long)getpid(),
-             __atomic_fetch_add(&run_counter, 1, __ATOMIC_RELAXED));
     char num[32], mb[32];
     int r;
     const char *what = NULL;
+    const char *name = cg->name;
+    int64_t want_procs = procs > 0 ? procs : 0;
+
+    /* An empty set from an earlier run, when the v2 cgroup would hold no memory limit. */
+    if (!(s->v2[0] && s->v2_memory && memory) && pool_take(cg, want_procs)) {
+        double c = dj_cgroup_cpu(cg);
+        cg->cpu_base = c > 0 ? c : 0;
+        goto memory_v1;
+    }
+    snprintf(cg->name, sizeof cg->name, "dojo-%ld-%lu", (long)getpid(),
+             __atomic_fetch_add(&run_counter, 1, __ATOMIC_RELAXED));
+    cg->procs = want_procs;
 
     if (s->v2[0]) {
         if ((r = make_dir(cg->v2, sizeof cg->v2, s->v2, name)) != 0) {
@@ -480,22 +512,6 @@ int dj_cgroup_create(dj_cgroup *cg, uint64_t memory, int64_t procs, char *detail
             cg->pids_limited = 1;
         }
     }
-    /* v1 memory only with a limit to enforce: a memory cgroup costs about 0.2 ms to make
-       and remove, and without a limit the peak is taken from the processes instead. */
-    if (s->mem[0] && !s->v2_memory && memory) {
-        if ((r = make_dir(cg->mem, sizeof cg->mem, s->mem, name)) != 0) {
-            what = "v1 memory";
-            goto fail;
-        }
-        snprintf(num, sizeof num, "%" PRIu64, memory);
-        if ((r = write_file(cg->mem, "memory.limit_in_bytes", num)) != 0) {
-            what = "v1 memory.limit_in_bytes";
-            goto fail;
-        }
-        if (s->mem_swap)
-            write_file(cg->mem, "memory.memsw.limit_in_bytes", num);
-        cg->mem_limited = 1;
-    }
     if (s->pids[0] && !s->v2_pids && procs > 0) {
         if ((r = make_dir(cg->pids, sizeof cg->pids, s->pids, name)) != 0) {
             what = "v1 pids";
@@ -524,9 +540,30 @@ int dj_cgroup_create(dj_cgroup *cg, uint64_t memory, int64_t procs, char *detail
         }
     }
 
+memory_v1:
+    /* v1 memory only with a limit to enforce: a memory cgroup costs about 0.2 ms to make
+       and remove, and without a limit the peak is taken from the processes instead. It is
+       made for every run, never pooled: the page cache a run leaves charged to it would
+       count against the next run's limit and peak. */
+    if (s->mem[0] && !s->v2_memory && memory) {
+        if ((r = make_dir(cg->mem, sizeof cg->mem, s->mem, name)) != 0) {
+            what = "v1 memory";
+            goto fail;
+        }
+        snprintf(num, sizeof num, "%" PRIu64, memory);
+        if ((r = write_file(cg->mem, "memory.limit_in_bytes", num)) != 0) {
+            what = "v1 memory.limit_in_bytes";
+            goto fail;
+        }
+        if (s->mem_swap)
+            write_file(cg->mem, "memory.memsw.limit_in_bytes", num);
+        cg->mem_limited = 1;
+    }
+
     const char *v1dirs[4] = {cg->mem, cg->pids, cg->cpuacct, cg->freezer};
     for (int i = 0; i < 4; i++)
-        if (v1dirs[i][0] && (r = open_w(&cg->tasks_fd[i], v1dirs[i], "tasks")) != 0) {
+        if (v1dirs[i][0] && cg->tasks_fd[i] < 0 &&
+            (r = open_w(&cg->tasks_fd[i], v1dirs[i], "tasks")) != 0) {
             what = "v1 tasks of the";
             goto fail;
         }
@@ -542,7 +579,7 @@ int dj_cgroup_create(dj_cgroup *cg, uint64_t memory, int64_t procs, char *detail
         }
         if (s->v2_pids && cg->pids_limited)
             dj_appendf(detail, dlen, ", pids %" PRId64, procs);
-        dj_appendf(detail, dlen, ")");
+        dj_appendf(detail, dlen, "%s)", cg->reused ? ", reused" : "");
     }
     if (cg->mem[0] || cg->pids[0] || cg->cpuacct[0] || cg->freezer[0]) {
         const char *sep = "";
@@ -612,9 +649,9 @@ double dj_cgroup_cpu(dj_cgroup *cg)
     buf[n] = '\0';
     if (cg->cpu_v2) {
         int64_t us = keyed_value(buf, "usage_usec");
-        return us < 0 ? -1 : (double)us / 1e6;
+        return us < 0 ? -1 : (double)us / 1e6 - cg->cpu_base;
     }
-    return (double)strtoull(buf, NULL, 10) / 1e9;
+    return (double)strtoull(buf, NULL, 10) / 1e9 - cg->cpu_base;
 }
 
 int dj_cgroup_can_kill(const dj_cgroup *cg)
@@ -670,6 +707,7 @@ static int kill_listed(const char *dir)
 
 int dj_cgroup_kill(dj_cgroup *cg)
 {
+    cg->killed = 1;
     const char *dir = procs_dir(cg);
     if (!dir)
         return 0;
@@ -722,6 +760,23 @@ void dj_cgroup_stats(dj_cgroup *cg, int64_t *peak, int64_t *oom_kills)
     }
 }
 
+/* rmdir, retrying while the last processes go; the name is cleared. */
+static void remove_dir(char *dir)
+{
+    if (!dir[0])
+        return;
+    for (int round = 0; round < 1000; round++) {
+        if (rmdir(dir) == 0 || errno == ENOENT)
+            break;
+        if (errno != EBUSY)
+            break;
+        if (round % 100 == 99)
+            kill_listed(dir);
+        sleep_ms(1);
+    }
+    dir[0] = '\0';
+}
+
 void dj_cgroup_destroy(dj_cgroup *cg)
 {
     int *fds[] = {&cg->cpu_fd, &cg->kill_fd, &cg->v2_fd, &cg->tasks_fd[0], &cg->tasks_fd[1],
@@ -732,18 +787,103 @@ void dj_cgroup_destroy(dj_cgroup *cg)
         *fds[i] = -1;
     }
     char *dirs[] = {cg->v2, cg->mem, cg->pids, cg->cpuacct, cg->freezer};
-    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
-        if (!dirs[i][0])
-            continue;
-        for (int round = 0; round < 1000; round++) {
-            if (rmdir(dirs[i]) == 0 || errno == ENOENT)
-                break;
-            if (errno != EBUSY)
-                break;
-            if (round % 100 == 99)
-                kill_listed(dirs[i]);
-            sleep_ms(1);
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
+        remove_dir(dirs[i]);
+}
+
+/* Closes a pooled set's descriptors in a process that does not own it (a forked child):
+   the directories are the owner's to remove. */
+static void forget(dj_cgroup *cg)
+{
+    int *fds[] = {&cg->cpu_fd, &cg->kill_fd, &cg->v2_fd, &cg->tasks_fd[0], &cg->tasks_fd[1],
+                  &cg->tasks_fd[2], &cg->tasks_fd[3]};
+    for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
+        if (*fds[i] >= 0)
+            close(*fds[i]);
+    reset(cg);
+}
+
+/* The pool as this process sees it (called with the lock held). */
+static void pool_own(void)
+{
+    if (pool.pid == getpid())
+        return;
+    for (int i = 0; i < pool.n; i++)
+        forget(&pool.set[i]);
+    pool.n = 0;
+    pool.pid = getpid();
+}
+
+static int pool_take(dj_cgroup *cg, int64_t procs)
+{
+    int got = 0;
+    pthread_mutex_lock(&pool.lock);
+    pool_own();
+    for (int i = 0; i < pool.n && !got; i++)
+        if (pool.set[i].procs == procs) {
+            *cg = pool.set[i];
+            pool.set[i] = pool.set[--pool.n];
+            got = 1;
         }
-        dirs[i][0] = '\0';
+    pthread_mutex_unlock(&pool.lock);
+    if (got) {
+        cg->reused = 1;
+        cg->cpu_base = 0;
     }
+    return got;
+}
+
+/* Whether no process is left in any of the set's hierarchies (unreadable counts as not). */
+static int set_empty(const dj_cgroup *cg)
+{
+    const char *dirs[] = {cg->v2, cg->mem, cg->pids, cg->cpuacct, cg->freezer};
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        char buf[64];
+        if (dirs[i][0] && read_file(dirs[i], "cgroup.procs", buf, sizeof buf) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* At exit (not on _exit: the box's processes never get here), the owner removes its
+   pooled sets; a process killed before that leaves them to the next one's discovery. */
+__attribute__((destructor)) static void pool_remove(void)
+{
+    pthread_mutex_lock(&pool.lock);
+    if (pool.pid == getpid())
+        for (int i = 0; i < pool.n; i++)
+            dj_cgroup_destroy(&pool.set[i]);
+    pool.n = 0;
+    pthread_mutex_unlock(&pool.lock);
+}
+
+void dj_cgroup_release(dj_cgroup *cg, int reusable)
+{
+    const dj_cgroup_sys *s = dj_cgroup_system();
+    if (!reusable || cg->killed || (cg->v2[0] && s->v2_memory && cg->mem_limited) ||
+        !set_empty(cg)) {
+        dj_cgroup_destroy(cg);
+        return;
+    }
+    if (cg->mem[0]) {
+        if (cg->tasks_fd[0] >= 0)
+            close(cg->tasks_fd[0]);
+        cg->tasks_fd[0] = -1;
+        remove_dir(cg->mem);
+        cg->mem_limited = 0;
+    }
+    int kept = 0;
+    pthread_mutex_lock(&pool.lock);
+    pool_own();
+    if (pool.n < POOL_MAX) {
+        cg->reused = 0;
+        cg->cpu_base = 0;
+        pool.set[pool.n++] = *cg;
+        kept = 1;
+    }
+    pthread_mutex_unlock(&pool.lock);
+    if (kept)
+        reset(cg);
+    else
+        dj_cgroup_destroy(cg);
 }

@@ -25,12 +25,15 @@
  * symlinks, so a later run can overwrite an earlier run's files); TMPDIR: with a mount
  * namespace, the box's private tmpfs on /dev/shm (sized to the memory limit and counted in
  * it: no directory to create or remove per run), else a fresh /tmp/dojo-tmp-XXXXXX; build
- * the environment and Landlock lists; create the run's cgroups (cgroup.c) and the pipes
+ * the environment and Landlock lists; create the run's cgroups (cgroup.c; an empty set a
+ * run whose tree ended by itself released is reused, see cleanup) and the pipes
  * (stdout, stderr, status, go); clone the keeper -- with clone3 straight into the v2
  * cgroup, and the keeper then moves itself into the v1 ones through their "tasks" files:
  * moving a process with cgroup.procs would wait for an RCU grace period, 7-15 ms, on every
  * run --; write its uid/gid maps in the user namespace case; then write "go". The keeper
- * forks the program only after "go".
+ * starts the program only after "go", with dj_vfork_call (proc.c): the program shares the
+ * keeper's memory until its exec, so no copy of the address space the keeper inherited
+ * from the supervisor is made or torn down for it.
  *
  * The layers, in the order DESIGN.md gives, each reported in dojo_sandbox_result.layers:
  *   session     keeper: setsid; PR_SET_PDEATHSIG (SIGKILL with a pid namespace; without,
@@ -65,11 +68,15 @@
  * stdin is /dev/null; only descriptors 0-2 survive exec (the status pipe is close-on-exec).
  *
  * Supervising: poll(2) on stdout, stderr, the status pipe and a pidfd of the keeper (or a
- * 10 ms timeout without pidfd); output is captured up to policy.output_bytes per stream,
- * the rest read and dropped (counted in output_bytes). Every tick (10 ms for the first
- * second, then 20 ms; only when there is something to measure) the CPU of the tree is
- * checked (cgroup cpu.stat, else /proc) and, without a memory cgroup, its memory (sum of
- * RSS; an excess is confirmed with PSS before the kill). Wall time is checked at every
+ * 10 ms timeout without pidfd; with a pid namespace and a pidfd the status pipe is read
+ * only once the keeper is gone, its few records waiting in the pipe, so that the
+ * supervisor is not woken for each); output is captured up to policy.output_bytes per
+ * stream, the rest read and dropped (counted in output_bytes). Every tick (10 ms for the
+ * first second, then 20 ms; only when there is something to measure; when the CPU limit
+ * is all there is, from the first moment it could be reached, time_s / the machine's
+ * CPUs, so that a short run is not woken at all) the CPU of the tree is checked (cgroup
+ * cpu.stat, else /proc) and, without a memory cgroup, its memory (sum of RSS; an excess
+ * is confirmed with PSS before the kill). Wall time is checked at every
  * wake-up. Exceeding a limit kills the tree. The pid namespace's init discards the CPU
  * time of the children it is killed with, so without cgroup accounting the tree is looked
  * at once more just before such a kill.
@@ -126,6 +133,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -146,6 +154,7 @@
 #define DEFAULT_FSIZE (1ULL << 30)
 #define DEFAULT_OUTPUT (1ULL << 20)
 #define PROCTAB_CAP 65536
+#define PROG_STACK (256 * 1024) /* the program's stack from clone to exec */
 #define BOX_SCRATCH "/dev/shm/work" /* the work dir when cwd is NULL, with namespaces */
 
 enum { L_SESSION, L_NS, L_CGROUP, L_RLIMITS, L_UID, L_LANDLOCK, L_SECCOMP, L_ENV, L_COUNT };
@@ -188,6 +197,7 @@ typedef struct dj_rec {
 static struct {
     dojo_probe_info probe;
     int ncpu;
+    int ncpu_all; /* every CPU the machine may run the box on (>= ncpu) */
     int have_pidfd;
     int have_clone3; /* cleared on the first ENOSYS */
 } G;
@@ -244,6 +254,12 @@ static void global_init(void)
     CPU_ZERO(&set);
     int n = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 0;
     G.ncpu = n > 0 ? n : (G.probe.ncpu > 0 ? G.probe.ncpu : 1);
+    long conf = sysconf(_SC_NPROCESSORS_CONF), onln = sysconf(_SC_NPROCESSORS_ONLN);
+    G.ncpu_all = G.ncpu > G.probe.ncpu ? G.ncpu : G.probe.ncpu;
+    if (conf > G.ncpu_all)
+        G.ncpu_all = (int)conf;
+    if (onln > G.ncpu_all)
+        G.ncpu_all = (int)onln;
     int fd = dj_pidfd_open(getpid());
     G.have_pidfd = fd >= 0;
     G.have_clone3 = 1;
@@ -589,7 +605,7 @@ typedef struct box {
     int kill_reason;
     double kill_cpu, last_cpu;
     uint64_t kill_mem, peak_poll;
-    int torn;
+    int torn, tree_killed;
     char chunk[65536];
 } box;
 
@@ -755,7 +771,12 @@ static long raw_setres(long nr, unsigned a)
 #define DJ_SYS_SETGROUPS SYS_setgroups
 #endif
 
-static void program_main(box *b, pid_t keeper_view) __attribute__((noreturn));
+/* The program runs on a stack of its own from dj_vfork_call to exec, where AddressSanitizer
+   (the sanitize build) would warn about the stack switch at each call of a noreturn
+   function (into the box's stderr): those two functions are not instrumented. */
+#define DJ_PROGRAM_FN __attribute__((no_sanitize_address))
+
+static void program_main(box *b, pid_t keeper_view) __attribute__((noreturn)) DJ_PROGRAM_FN;
 static void program_main(box *b, pid_t keeper_view)
 {
     const int sfd = 3;
@@ -824,6 +845,18 @@ static void program_main(box *b, pid_t keeper_view)
     _exit(127);
 }
 
+typedef struct prog_args {
+    box *b;
+    pid_t keeper_view;
+} prog_args;
+
+static int program_entry(void *arg) DJ_PROGRAM_FN;
+static int program_entry(void *arg)
+{
+    prog_args *a = arg;
+    program_main(a->b, a->keeper_view);
+}
+
 /* The mount namespace: private propagation first (else a mount could reach the host),
    then a /proc of the box's own pid namespace, a private tmpfs on /dev/shm (also the
    box's TMPDIR), an empty read-only /run, the host name. Only the /dev/shm tmpfs is
@@ -882,7 +915,7 @@ static void keeper_main(box *b)
     setsid();
 
     /* The mounts are made while the supervisor finishes (the user namespace's id maps must
-       be written first, though); the program is forked only after "go". */
+       be written first, though); the program is started only after "go". */
     dj_rec kr;
     memset(&kr, 0, sizeof kr);
     kr.kind = REC_KEEPER;
@@ -907,14 +940,18 @@ static void keeper_main(box *b)
     }
     send_rec(sfd, &kr);
 
-    pid_t self_view = getpid(); /* 1 in the pid namespace */
-    pid_t prog = dj_raw_clone(SIGCHLD);
+    /* The program shares the keeper's memory until its exec (the keeper waits meanwhile):
+       no copy of the address space the keeper inherited from the supervisor. */
+    prog_args pa = {b, getpid()}; /* 1 in the pid namespace */
+    size_t stack_size = PROG_STACK;
+    void *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    pid_t prog = stack == MAP_FAILED ? -1 : dj_vfork_call(program_entry, &pa, stack, stack_size);
     if (prog < 0) {
         send_fail(sfd, ST_KEEPER_CLONE, errno, NULL);
         _exit(1);
     }
-    if (prog == 0)
-        program_main(b, self_view);
+    munmap(stack, stack_size);
 
     /* Reap everything; report the program; end the tree when the supervisor is gone. */
     sigset_t wake;
@@ -1200,15 +1237,53 @@ static void find_gpu(void)
     closedir(d);
 }
 
+/* The system paths granted read-only. A Landlock rule is on the inode a path resolves to,
+   so an entry that is a symlink into another entry (/bin -> usr/bin with a merged /usr)
+   adds nothing but an open and a rule in every run: such entries are dropped, once per
+   process. Missing ones stay (the child skips and counts them). */
+static const char *const sys_ro_all[] = {
+    "/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin", "/etc", "/proc",
+    "/sys/devices/system/cpu", "/sys/fs/cgroup", "/dev/urandom", "/dev/random"};
+#define N_SYS_RO (sizeof sys_ro_all / sizeof sys_ro_all[0])
+static const char *sys_ro[N_SYS_RO + 1];
+static pthread_once_t sys_ro_once = PTHREAD_ONCE_INIT;
+
+static int is_symlink(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
+}
+
+static void find_sys_ro(void)
+{
+    char *real[N_SYS_RO];
+    for (size_t i = 0; i < N_SYS_RO; i++)
+        real[i] = realpath(sys_ro_all[i], NULL);
+    size_t n = 0;
+    for (size_t i = 0; i < N_SYS_RO; i++) {
+        int covered = 0;
+        for (size_t j = 0; j < N_SYS_RO && !covered && real[i] && is_symlink(sys_ro_all[i]);
+             j++) {
+            size_t l = real[j] ? strlen(real[j]) : 0;
+            covered = j != i && real[j] && !is_symlink(sys_ro_all[j]) &&
+                      strncmp(real[i], real[j], l) == 0 &&
+                      (real[i][l] == '\0' || real[i][l] == '/' || l == 1);
+        }
+        if (!covered)
+            sys_ro[n++] = sys_ro_all[i];
+    }
+    sys_ro[n] = NULL;
+    for (size_t i = 0; i < N_SYS_RO; i++)
+        free(real[i]);
+}
+
 static int build_landlock(box *b)
 {
     const dojo_sandbox_policy *p = b->p;
-    static const char *const sys_ro[] = {
-        "/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin", "/etc", "/proc",
-        "/sys/devices/system/cpu", "/sys/fs/cgroup", "/dev/urandom", "/dev/random"};
     static const char *const sys_rw[] = {"/dev/null", "/dev/zero", "/dev/shm"};
     size_t cro = 0, crw = 0;
-    for (size_t i = 0; i < sizeof sys_ro / sizeof sys_ro[0]; i++)
+    pthread_once(&sys_ro_once, find_sys_ro);
+    for (size_t i = 0; sys_ro[i]; i++)
         if (push_path(&b->ro, &b->nro, &cro, sys_ro[i]))
             return -1;
     if (push_path(&b->ro, &b->nro, &cro, b->exe))
@@ -1788,6 +1863,7 @@ static void teardown(box *b)
         /* namespace: the kernel killed and reaped the namespace before the keeper's status
            was available; walk mode: the keeper exits only when it has no children left */
     } else if (b->ns) {
+        b->tree_killed = 1;
         /* The pid namespace's init discards its children when it dies (their CPU time is
            not added to its own): without cgroup accounting, look once more first. */
         if (b->have_tab && !(b->have_cg && b->cg.cpu_fd >= 0)) {
@@ -1798,6 +1874,7 @@ static void teardown(box *b)
         kill(b->keeper, SIGKILL);
         keeper_try_reap(b, 1);
     } else {
+        b->tree_killed = 1;
         if (b->have_cg && dj_cgroup_can_kill(&b->cg))
             dj_cgroup_kill(&b->cg);
         if (b->have_tab && !keeper_try_reap(b, 0))
@@ -1822,6 +1899,14 @@ static void supervise(box *b)
     double status_t = 0;
     const int tick = b->time_s > 0 || b->mem_poll || b->have_tab;
     double next_tick = b->t0 + TICK_MS / 1e3;
+    if (!b->mem_poll && !b->have_tab && b->time_s > 0) {
+        /* Only the CPU limit to watch: the tree uses at most ncpu_all CPU seconds per
+           second, so the limit cannot be reached before t0 + time_s / ncpu_all; no look
+           (no wake-up) before then. */
+        double earliest = b->t0 + b->time_s / G.ncpu_all;
+        if (earliest > next_tick)
+            next_tick = earliest;
+    }
     for (;;) {
         struct pollfd pf[4];
         int n = 0, iout = -1, ierr = -1, ist = -1, ipid = -1;
@@ -1833,7 +1918,9 @@ static void supervise(box *b)
             ierr = n;
             pf[n++] = (struct pollfd){b->se.fd, POLLIN, 0};
         }
-        if (st_open) {
+        /* With a pid namespace and a pidfd the records wait in the status pipe (a few
+           hundred bytes) until the keeper is gone: no wake-up for each of them. */
+        if (st_open && !(b->ns && b->pidfd >= 0)) {
             ist = n;
             pf[n++] = (struct pollfd){b->st[0], POLLIN, 0};
         }
@@ -2120,8 +2207,11 @@ static void cleanup(box *b)
         close_fd(&b->go[i]);
     }
     close_fd(&b->pidfd);
-    if (b->have_cg)
-        dj_cgroup_destroy(&b->cg);
+    /* The cgroups are kept for the next run only when the tree ended by itself. */
+    if (b->have_cg) {
+        int ended = b->keeper <= 0 || (b->keeper_reaped && b->keeper_status >= 0);
+        dj_cgroup_release(&b->cg, ended && !b->tree_killed && !b->kill_reason);
+    }
     if (b->have_tab)
         dj_proctab_free(&b->tab);
     if (b->keeper > 0 && b->uid_drop && !b->ns)

@@ -1,7 +1,8 @@
 /*
  * sandbox_core.h -- declarations shared by sandbox.c (policy, layers, supervisor), proc.c
  * (raw clone, descriptors, the /proc process table, killing a tree by walking it) and
- * cgroup.c (one fresh cgroup per run: limits, accounting, kill, removal). Not public.
+ * cgroup.c (one cgroup per run, fresh or an empty one reused: limits, accounting, kill,
+ * removal). Not public.
  *
  * Functions marked "async-signal-safe" are called between clone and exec, in a child of a
  * possibly multi-threaded host: they use raw syscalls and caller-provided memory only (no
@@ -30,6 +31,14 @@ pid_t dj_raw_clone(unsigned long flags);
    *pidfd receives a pidfd of the child (CLONE_PIDFD). -1 with errno (ENOSYS, E2BIG: no
    clone3 or too old for these fields). Async-signal-safe. */
 pid_t dj_raw_clone3(unsigned long flags, int cgroup_fd, int *pidfd);
+
+/* Runs fn(arg) in a child that shares the caller's memory until it calls execve or _exit,
+   the caller being suspended meanwhile (CLONE_VM | CLONE_VFORK, what posix_spawn does):
+   nothing of the address space is copied, so the cost does not grow with the caller's
+   size. fn runs on the given stack and must not return: it may only make raw syscalls
+   and write its own stack (errno aside), then execve or _exit. The exit signal is SIGCHLD.
+   Returns the child's pid, or -1 (errno). Async-signal-safe. */
+pid_t dj_vfork_call(int (*fn)(void *), void *arg, void *stack, size_t size);
 
 /* pidfd_open(2); -1 (errno ENOSYS on kernels before 5.3). */
 int dj_pidfd_open(pid_t pid);
@@ -88,7 +97,7 @@ int dj_proc_tree_usage(dj_proctab *t, pid_t root, dj_tree_usage *u);
    dj_proc_tree_usage: shared pages counted once. Parent only; 0 when unreadable. */
 uint64_t dj_proc_tree_pss(const dj_proctab *t);
 
-/* ---- cgroup.c: a fresh cgroup per run ----------------------------------------------- */
+/* ---- cgroup.c: a cgroup per run, fresh or reused ------------------------------------ */
 
 /* What this machine lets us use, discovered once per process (the first call also removes
    cgroups left behind by dead supervisors). */
@@ -113,11 +122,17 @@ typedef struct dj_cgroup {
     int kill_fd;                     /* v2 cgroup.kill opened for writing, or -1 */
     int v2_fd;                       /* the v2 directory, for CLONE_INTO_CGROUP, or -1 */
     int tasks_fd[4];                 /* v1 "tasks" files opened for writing, or -1 */
+    char name[64];                   /* dojo-<pid>-<n> */
+    int64_t procs;                   /* the pids limit it was made with */
+    double cpu_base;                 /* CPU seconds of earlier runs (a reused set) */
+    int killed;                      /* dj_cgroup_kill was called: never reused */
+    int reused;                      /* taken from the pool */
 } dj_cgroup;
 
 /* Creates the run's cgroups under ours, named dojo-<pid>-<n>, sets memory (0: none;
-   swap too where accounted) and pids limits. 1 created (detail says what), 0 nothing
-   usable (detail says why), -1 failure (err). */
+   swap too where accounted) and pids limits, or takes an empty set an earlier run of this
+   process released with dj_cgroup_release. 1 ready (detail says what), 0 nothing usable
+   (detail says why), -1 failure (err). */
 int dj_cgroup_create(dj_cgroup *cg, uint64_t memory, int64_t procs, char *detail, size_t dlen,
                      char *err, size_t errlen);
 /* Moving a process between cgroups through cgroup.procs write-locks the kernel's global
@@ -144,5 +159,10 @@ int dj_cgroup_populated(dj_cgroup *cg);
 void dj_cgroup_stats(dj_cgroup *cg, int64_t *peak, int64_t *oom_kills);
 /* Removes the run's cgroups (retrying briefly while the last processes go). */
 void dj_cgroup_destroy(dj_cgroup *cg);
+/* Ends the run's use of its cgroups: when reusable (the caller saw the tree end by itself:
+   nothing killed, the keeper reaped), the set was never killed, holds no v2 memory limit
+   and every hierarchy is empty, it goes back to a small per-process pool for the next
+   run (a v1 memory cgroup is removed even then); otherwise it is destroyed. */
+void dj_cgroup_release(dj_cgroup *cg, int reusable);
 
 #endif
