@@ -377,6 +377,12 @@ int dojo_metric_labels(const char *metric, const int64_t *y, const int64_t *p, c
 int dojo_metric_proba(const char *metric, const int64_t *y, const double *P, const double *w,
                       size_t n, size_t k, const dojo_metric_params *prm, double *out,
                       char *err, size_t errlen);
+/* The same as dojo_metric_proba with the probabilities as k columns read in place:
+   cols[j][i] is row i's probability of class j (no n x k copy is needed). */
+int dojo_metric_proba_columns(const char *metric, const int64_t *y, const double *const *cols,
+                              const double *w, size_t n, size_t k,
+                              const dojo_metric_params *prm, double *out, char *err,
+                              size_t errlen);
 int dojo_metric_text(const char *metric, const char *ydata, const int64_t *yoffs,
                      const char *pdata, const int64_t *poffs, size_t n,
                      const dojo_metric_params *prm, double *out, char *err, size_t errlen);

@@ -174,6 +174,10 @@ int dojo_metric_labels(const char *metric, const int64_t *y, const int64_t *p, c
 int dojo_metric_proba(const char *metric, const int64_t *y, const double *P, const double *w,
                       size_t n, size_t k, const dojo_metric_params *prm, double *out,
                       char *err, size_t errlen);
+int dojo_metric_proba_columns(const char *metric, const int64_t *y, const double *const *cols,
+                              const double *w, size_t n, size_t k,
+                              const dojo_metric_params *prm, double *out, char *err,
+                              size_t errlen);
 int dojo_metric_text(const char *metric, const char *ydata, const int64_t *yoffs,
                      const char *pdata, const int64_t *poffs, size_t n,
                      const dojo_metric_params *prm, double *out, char *err, size_t errlen);

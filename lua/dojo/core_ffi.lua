@@ -840,7 +840,20 @@ local function list_shape(list, what)
   return n, k
 end
 
+-- The values of v in place: a float column of n rows without missing values (else nil).
+local function column_floats(v, n)
+  if not ffi.istype(column_ct, v) or v._type ~= C.DOJO_TYPE_FLOAT or tonumber(v._n) ~= n then return nil end
+  if C.dojo_table_column_nmissing(owner(v)._h, v._col) ~= 0 then return nil end
+  return v._floats
+end
+
+-- A single float column without missing values is already the n x 1 array: used in place
+-- (the caller's list keeps it alive during the call).
 local function gather(list, n, k, what)
+  if k == 1 and n > 0 then
+    local a = column_floats(list[1], n)
+    if a ~= nil then return a end
+  end
   local a = ffi.new("double[?]", n * k > 0 and n * k or 1)
   for j = 1, k do
     local msg = vec_doubles(list[j], n, a, j - 1, k, what)
@@ -942,6 +955,16 @@ function M.metric_proba(name, yv, Ps, w, params)
     msg = vec_ints(yv, n, y, "truth")
   end
   if msg then return nil, msg end
+  -- float columns without missing values are read in place; anything else is gathered
+  local cols = ffi.new("const double *[?]", k)
+  for j = 1, k do
+    local a = column_floats(Ps[j], n)
+    if a == nil then cols = nil break end
+    cols[j - 1] = a
+  end
+  if cols then
+    return finish(C.dojo_metric_proba_columns(name, y, cols, wa, n, k, prm, outv, errbuf, ERRLEN))
+  end
   local P
   P, msg = gather(Ps, n, k, "prediction")
   if not P then return nil, msg end
