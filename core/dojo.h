@@ -323,6 +323,14 @@ typedef struct dojo_join {
    counts are 0: then rows is a permutation of the indexed table's rows. */
 int dojo_index_join(const dojo_index *idx, const dojo_table *other, size_t col, int64_t *rows,
                     dojo_join *stats, int64_t *examples, size_t max, char *err, size_t errlen);
+/* The same join, and when it is clean (all three counts 0) *aligned = a new table holding
+   the indexed table's columns cols[0..ncols) (every column when cols is NULL), in that
+   order, with their rows in other's order: row i holds the indexed row that row i of other
+   matched. Otherwise *aligned = NULL (the counts and examples say why). One pass: the keys
+   are looked up and the rows gathered block by block, without an array of all the rows. */
+int dojo_index_align(const dojo_index *idx, const dojo_table *other, size_t col,
+                     const size_t *cols, size_t ncols, dojo_table **aligned, dojo_join *stats,
+                     int64_t *examples, size_t max, char *err, size_t errlen);
 void dojo_index_free(dojo_index *idx);
 
 /* ---------------------------------------------------------------------------------------

@@ -139,6 +139,9 @@ typedef struct dojo_join {
 } dojo_join;
 int dojo_index_join(const dojo_index *idx, const dojo_table *other, size_t col, int64_t *rows,
                     dojo_join *stats, int64_t *examples, size_t max, char *err, size_t errlen);
+int dojo_index_align(const dojo_index *idx, const dojo_table *other, size_t col,
+                     const size_t *cols, size_t ncols, dojo_table **aligned, dojo_join *stats,
+                     int64_t *examples, size_t max, char *err, size_t errlen);
 void dojo_index_free(dojo_index *idx);
 enum dojo_metric_kind {
     DOJO_METRIC_NUMERIC = 1,
