@@ -538,9 +538,13 @@ static void gather_block(const dj_col *s, dj_col *d, const int64_t *rows, size_t
                          size_t *used)
 {
     if (s->type == DOJO_TYPE_STRING) {
+        /* two stages: a row's offsets are fetched 2 x AHEAD rows ahead, its bytes AHEAD
+           rows ahead (once its offsets have arrived) */
         for (size_t i = 0; i < n; i++) {
+            if (i + 2 * ALIGN_AHEAD < n)
+                __builtin_prefetch(&s->offsets[rows[i + 2 * ALIGN_AHEAD]], 0);
             if (i + ALIGN_AHEAD < n)
-                __builtin_prefetch(&s->offsets[rows[i + ALIGN_AHEAD]], 0);
+                __builtin_prefetch(s->chars + s->offsets[rows[i + ALIGN_AHEAD]], 0);
             int64_t a = s->offsets[rows[i]], b = s->offsets[rows[i] + 1];
             memcpy(d->chars + *used, s->chars + a, (size_t)(b - a));
             *used += (size_t)(b - a);
@@ -641,6 +645,8 @@ int dojo_index_align(const dojo_index *x, const dojo_table *other, size_t col,
         size_t lim = n - base < ALIGN_BLOCK ? n - base : ALIGN_BLOCK;
         match_range(x, c, base, base + lim, rows);
         for (size_t i = 0; i < lim; i++) {
+            if (i + ALIGN_AHEAD < lim && rows[i + ALIGN_AHEAD] >= 0)
+                __builtin_prefetch(&seen[rows[i + ALIGN_AHEAD] >> 6], 1);
             int64_t r = rows[i];
             if (r < 0) {
                 if (examples && stats->unmatched < max)
