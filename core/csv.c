@@ -2465,8 +2465,70 @@ static int convert_half(pcol *c, size_t n, int t)
     return 0;
 }
 
-/* Appends half b (n2 rows) to half a (n1 rows), both of kind kind; frees b's arrays. */
-static int concat_halves(pcol *a, size_t n1, pcol *b, size_t n2)
+/* The big copies of a merge, run by two threads: each job is cut in two. */
+typedef struct copy_job {
+    void *dst, *from;
+    size_t bytes;
+} copy_job;
+
+typedef struct copy_jobs {
+    copy_job *v;
+    size_t n, cap;
+    size_t total;
+} copy_jobs;
+
+static int add_copy(copy_jobs *jobs, void *dst, void *from, size_t bytes)
+{
+    if (jobs->n == jobs->cap) {
+        void *p = jobs->v;
+        if (dj_grow(&p, &jobs->cap, jobs->n + 1, sizeof(copy_job)) < 0)
+            return -1;
+        jobs->v = p;
+    }
+    jobs->v[jobs->n++] = (copy_job){dst, from, bytes};
+    jobs->total += bytes;
+    return 0;
+}
+
+/* Runs the first (half == 0) or the second half of every job. */
+static void run_copies(const copy_jobs *jobs, int half)
+{
+    for (size_t i = 0; i < jobs->n; i++) {
+        const copy_job *j = &jobs->v[i];
+        size_t cut = (j->bytes / 2) & ~(size_t)4095; /* whole pages stay whole on both sides */
+        if (half == 0)
+            copy_release(j->dst, j->from, cut);
+        else
+            copy_release((char *)j->dst + cut, (char *)j->from + cut, j->bytes - cut);
+    }
+}
+
+static void *copy_worker(void *arg)
+{
+    run_copies(arg, 1);
+    return NULL;
+}
+
+#define PARALLEL_COPY_MIN ((size_t)16 << 20) /* smaller merges copy on one thread */
+
+/* Copies every job, on two threads when the copies are big and two processors are online:
+   the copy writes fresh pages, and their faults cost more than the copying itself. */
+static void run_all_copies(const copy_jobs *jobs)
+{
+    pthread_t th;
+    if (jobs->total >= PARALLEL_COPY_MIN && sysconf(_SC_NPROCESSORS_ONLN) >= 2 &&
+        start_thread(&th, copy_worker, (void *)jobs) == 0) {
+        run_copies(jobs, 0);
+        pthread_join(th, NULL);
+        return;
+    }
+    run_copies(jobs, 0);
+    run_copies(jobs, 1);
+}
+
+/* Appends half b (n2 rows) to half a (n1 rows), both of kind kind: a's arrays are grown,
+   the copies of b's values and bytes are added to jobs (b's arrays stay until they ran). */
+static int concat_halves(pcol *a, size_t n1, pcol *b, size_t n2, copy_jobs *jobs)
 {
     size_t n = n1 + n2, nv = n ? n : 1;
     if (a->kind == K_STR) {
@@ -2486,8 +2548,8 @@ static int concat_halves(pcol *a, size_t n1, pcol *b, size_t n2)
         a->chars_cap = t1 + t2 ? t1 + t2 : 1;
         if (n1 == 0)
             of[0] = 0;
-        if (t2)
-            copy_release(ch + t1, b->chars, t2);
+        if (t2 && add_copy(jobs, ch + t1, b->chars, t2) < 0)
+            return -1;
         for (size_t i = 1; i <= n2; i++)
             of[n1 + i] = (int64_t)t1 + b->offsets[i];
     } else {
@@ -2495,8 +2557,8 @@ static int concat_halves(pcol *a, size_t n1, pcol *b, size_t n2)
         if (!v)
             return -1;
         a->vals = v;
-        if (n2)
-            copy_release(v + n1, b->vals, n2 * sizeof(v8));
+        if (n2 && add_copy(jobs, v + n1, b->vals, n2 * sizeof(v8)) < 0)
+            return -1;
     }
     if (a->missing || b->missing) {
         unsigned char *m = realloc(a->missing, nv);
@@ -2512,7 +2574,6 @@ static int concat_halves(pcol *a, size_t n1, pcol *b, size_t n2)
     }
     a->seen_value |= b->seen_value;
     a->seen_text |= b->seen_text;
-    free_storage(b);
     return 0;
 }
 
@@ -2571,17 +2632,24 @@ static int split_finish(rd *r, split *sp)
         begin_scanning(r);
         return 1;
     }
+    copy_jobs jobs = {NULL, 0, 0, 0};
     for (size_t j = 0; j < r->ncols; j++) {
         pcol *a = &r->cols[j], *b = &w->cols[j];
         if (a->out < 0)
             continue;
         if (convert_half(a, n1, target[j]) < 0 || convert_half(b, n2, target[j]) < 0 ||
-            concat_halves(a, n1, b, n2) < 0) {
+            concat_halves(a, n1, b, n2, &jobs) < 0) {
+            free(jobs.v);
             free(target);
             reader_destroy(w);
             return oom(r);
         }
     }
+    run_all_copies(&jobs);
+    free(jobs.v);
+    for (size_t j = 0; j < r->ncols; j++)
+        if (r->cols[j].out >= 0)
+            free_storage(&w->cols[j]);
     free(target);
     r->nrows = r->rows_cap = r->rows_ready = n1 + n2;
     r->line += w->line - 1;

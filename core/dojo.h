@@ -323,6 +323,14 @@ typedef struct dojo_join {
    counts are 0: then rows is a permutation of the indexed table's rows. */
 int dojo_index_join(const dojo_index *idx, const dojo_table *other, size_t col, int64_t *rows,
                     dojo_join *stats, int64_t *examples, size_t max, char *err, size_t errlen);
+/* The same join, and when it is clean (all three counts 0) *aligned = a new table holding
+   the indexed table's columns cols[0..ncols) (every column when cols is NULL), in that
+   order, with their rows in other's order: row i holds the indexed row that row i of other
+   matched. Otherwise *aligned = NULL (the counts and examples say why). One pass: the keys
+   are looked up and the rows gathered block by block, without an array of all the rows. */
+int dojo_index_align(const dojo_index *idx, const dojo_table *other, size_t col,
+                     const size_t *cols, size_t ncols, dojo_table **aligned, dojo_join *stats,
+                     int64_t *examples, size_t max, char *err, size_t errlen);
 void dojo_index_free(dojo_index *idx);
 
 /* ---------------------------------------------------------------------------------------
@@ -377,6 +385,12 @@ int dojo_metric_labels(const char *metric, const int64_t *y, const int64_t *p, c
 int dojo_metric_proba(const char *metric, const int64_t *y, const double *P, const double *w,
                       size_t n, size_t k, const dojo_metric_params *prm, double *out,
                       char *err, size_t errlen);
+/* The same as dojo_metric_proba with the probabilities as k columns read in place:
+   cols[j][i] is row i's probability of class j (no n x k copy is needed). */
+int dojo_metric_proba_columns(const char *metric, const int64_t *y, const double *const *cols,
+                              const double *w, size_t n, size_t k,
+                              const dojo_metric_params *prm, double *out, char *err,
+                              size_t errlen);
 int dojo_metric_text(const char *metric, const char *ydata, const int64_t *yoffs,
                      const char *pdata, const int64_t *poffs, size_t n,
                      const dojo_metric_params *prm, double *out, char *err, size_t errlen);

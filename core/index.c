@@ -13,6 +13,11 @@
  * most of the memory latency; matching does the same for the keys it looks up. Integer keys
  * are hashed with a 64-bit finaliser (murmur3's fmix64), strings with a multiply-fold hash in
  * the manner of wyhash (8 bytes per step).
+ * Integer keys in a narrow range use a direct array of row + 1 per key instead of slots, and
+ * keys that are the row numbers plus a constant (ids 1..n in order) need no array at all.
+ * dojo_index_align joins and reorders in one pass: block by block, the keys are looked up,
+ * checked against a bitmap of the rows already matched, and the wanted columns' cells
+ * gathered (with prefetching) while the block's rows are in L1.
  * Across types, an integer and a string match when the string is exactly the integer's
  * decimal text as "%lld" writes it ("42" finds 42; "042", "+42" and "-0" do not). Missing
  * values are never indexed and never match. Float columns are refused: their equality is
@@ -44,12 +49,15 @@ struct dojo_index {
        of row + 1 per key instead of the hash slots. */
     uint32_t *dense;
     int64_t dmin, dmax;
+    int ident; /* the key of row r is dmin + r for every row: rows are computed (dense NULL) */
 };
 
 static inline int64_t dense_find(const dojo_index *x, int64_t key)
 {
     if (key < x->dmin || key > x->dmax)
         return -1;
+    if (x->ident)
+        return (int64_t)((uint64_t)key - (uint64_t)x->dmin);
     return (int64_t)x->dense[(uint64_t)key - (uint64_t)x->dmin] - 1;
 }
 
@@ -59,6 +67,19 @@ static int build_dense(dojo_index *x, const dj_col *c, size_t nrows)
     size_t present = nrows - c->nmissing;
     if (present == 0 || nrows >= UINT32_MAX)
         return 0;
+    /* Keys that are the row numbers plus a constant, as ids often are: the row of a key is
+       computed, no array is needed. */
+    int ident = c->nmissing == 0;
+    uint64_t first = (uint64_t)c->ints[0];
+    for (size_t r = 0; ident && r < nrows; r++)
+        ident = (uint64_t)c->ints[r] == first + r && c->ints[r] >= c->ints[0];
+    if (ident) {
+        x->ident = 1;
+        x->dmin = c->ints[0];
+        x->dmax = c->ints[nrows - 1];
+        x->nkeys = nrows;
+        return 1;
+    }
     int64_t lo = INT64_MAX, hi = INT64_MIN;
     for (size_t r = 0; r < nrows; r++) {
         if (c->missing && c->missing[r])
@@ -303,7 +324,7 @@ dojo_index *dojo_index_new(const dojo_table *t, size_t col, char *err, size_t er
 
 static int64_t find_int_hashed(const dojo_index *x, int64_t key, uint64_t h)
 {
-    if (x->dense)
+    if (x->dense || x->ident)
         return dense_find(x, key);
     uint64_t tag = h >> ROW_BITS;
     for (size_t i = h & x->mask;; i = (i + 1) & x->mask) {
@@ -371,30 +392,29 @@ size_t dojo_index_duplicates(const dojo_index *x, int64_t *rows, size_t max)
     return x->ndups;
 }
 
-int dojo_index_match(const dojo_index *x, const dojo_table *other, size_t col, int64_t *rows,
-                     char *err, size_t errlen)
+/* Looks up the keys of rows [from, to) of column c; rows[i - from] gets the match or -1. */
+static void match_range(const dojo_index *x, const dj_col *c, size_t from, size_t to,
+                        int64_t *rows)
 {
-    if (!x || !other)
-        return dj_err(err, errlen, "no index or no table given");
-    if (col >= other->ncols)
-        return dj_err(err, errlen, "no column %zu: the table has %zu columns", col + 1,
-                      other->ncols);
-    const dj_col *c = &other->cols[col];
-    size_t n = other->nrows;
-    if (c->type == DOJO_TYPE_FLOAT)
-        return dj_err(err, errlen, "cannot match column '%s': it holds floats, and only int and "
-                      "string keys can be matched", c->name);
-    if (n > 0 && !rows)
-        return dj_err(err, errlen, "no output array given");
     /* In batches: each key is brought to the index's type (an int's text, or a string's
        canonical int), hashed, and its slot prefetched; then the batch is looked up. */
+    size_t n = to;
+    if (x->ident && c->type == DOJO_TYPE_INT) {
+        for (size_t row = from; row < n; row++) {
+            int64_t k = c->ints[row];
+            rows[row - from] = row_missing(c, row) || k < x->dmin || k > x->dmax
+                                   ? -1
+                                   : (int64_t)((uint64_t)k - (uint64_t)x->dmin);
+        }
+        return;
+    }
     uint64_t hs[BATCH];
     int64_t ik[BATCH];
     const char *sk[BATCH];
     size_t sl[BATCH];
     int ok[BATCH];
     char text[BATCH][24];
-    for (size_t base = 0; base < n; base += BATCH) {
+    for (size_t base = from; base < n; base += BATCH) {
         size_t lim = n - base < BATCH ? n - base : BATCH;
         for (size_t i = 0; i < lim; i++) {
             size_t row = base + i;
@@ -408,9 +428,9 @@ int dojo_index_match(const dojo_index *x, const dojo_table *other, size_t col, i
                     ok[i] = dj_parse_canonical_int(c->chars + c->offsets[row],
                                                    (size_t)(c->offsets[row + 1] - c->offsets[row]),
                                                    &ik[i]);
-                if (ok[i] && x->dense) {
+                if (ok[i] && (x->dense || x->ident)) {
                     hs[i] = 0;
-                    if (ik[i] >= x->dmin && ik[i] <= x->dmax)
+                    if (x->dense && ik[i] >= x->dmin && ik[i] <= x->dmax)
                         __builtin_prefetch(&x->dense[(uint64_t)ik[i] - (uint64_t)x->dmin], 0);
                     continue;
                 }
@@ -431,13 +451,31 @@ int dojo_index_match(const dojo_index *x, const dojo_table *other, size_t col, i
         }
         for (size_t i = 0; i < lim; i++) {
             if (!ok[i])
-                rows[base + i] = -1;
+                rows[base - from + i] = -1;
             else if (x->type == DOJO_TYPE_INT)
-                rows[base + i] = find_int_hashed(x, ik[i], hs[i]);
+                rows[base - from + i] = find_int_hashed(x, ik[i], hs[i]);
             else
-                rows[base + i] = find_str_hashed(x, sk[i], sl[i], hs[i]);
+                rows[base - from + i] = find_str_hashed(x, sk[i], sl[i], hs[i]);
         }
     }
+}
+
+int dojo_index_match(const dojo_index *x, const dojo_table *other, size_t col, int64_t *rows,
+                     char *err, size_t errlen)
+{
+    if (!x || !other)
+        return dj_err(err, errlen, "no index or no table given");
+    if (col >= other->ncols)
+        return dj_err(err, errlen, "no column %zu: the table has %zu columns", col + 1,
+                      other->ncols);
+    const dj_col *c = &other->cols[col];
+    size_t n = other->nrows;
+    if (c->type == DOJO_TYPE_FLOAT)
+        return dj_err(err, errlen, "cannot match column '%s': it holds floats, and only int and "
+                      "string keys can be matched", c->name);
+    if (n > 0 && !rows)
+        return dj_err(err, errlen, "no output array given");
+    match_range(x, c, 0, n, rows);
     return 0;
 }
 
@@ -487,4 +525,190 @@ int dojo_index_join(const dojo_index *x, const dojo_table *other, size_t col, in
         }
     free(seen);
     return 0;
+}
+
+/* ---- align: join and gather in one pass ---------------------------------------------- */
+
+#define ALIGN_BLOCK 2048 /* keys looked up at a time: their rows stay in L1 for the gathers */
+#define ALIGN_AHEAD 64   /* source rows prefetched ahead of the copy */
+
+/* Copies the n source rows rows[0..n) of s into rows [at, at + n) of d. String bytes go
+   after *used bytes of d->chars (sized by the caller for every row of a clean join). */
+static void gather_block(const dj_col *s, dj_col *d, const int64_t *rows, size_t n, size_t at,
+                         size_t *used)
+{
+    if (s->type == DOJO_TYPE_STRING) {
+        /* two stages: a row's offsets are fetched 2 x AHEAD rows ahead, its bytes AHEAD
+           rows ahead (once its offsets have arrived) */
+        for (size_t i = 0; i < n; i++) {
+            if (i + 2 * ALIGN_AHEAD < n)
+                __builtin_prefetch(&s->offsets[rows[i + 2 * ALIGN_AHEAD]], 0);
+            if (i + ALIGN_AHEAD < n)
+                __builtin_prefetch(s->chars + s->offsets[rows[i + ALIGN_AHEAD]], 0);
+            int64_t a = s->offsets[rows[i]], b = s->offsets[rows[i] + 1];
+            memcpy(d->chars + *used, s->chars + a, (size_t)(b - a));
+            *used += (size_t)(b - a);
+            d->offsets[at + i + 1] = (int64_t)*used;
+        }
+    } else {
+        /* int64 and double cells are both 8 bytes: copied as such */
+        const uint64_t *src = s->type == DOJO_TYPE_INT ? (const uint64_t *)(const void *)s->ints
+                                                       : (const uint64_t *)(const void *)s->floats;
+        uint64_t *dst = s->type == DOJO_TYPE_INT ? (uint64_t *)(void *)d->ints
+                                                 : (uint64_t *)(void *)d->floats;
+        dst += at;
+        for (size_t i = 0; i < n; i++) {
+            if (i + ALIGN_AHEAD < n)
+                __builtin_prefetch(&src[rows[i + ALIGN_AHEAD]], 0);
+            dst[i] = src[rows[i]];
+        }
+    }
+    if (s->missing) {
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            unsigned char v = s->missing[rows[i]];
+            d->missing[at + i] = v;
+            k += v;
+        }
+        d->nmissing += k;
+    }
+}
+
+/* The destination of source column s for n rows (name, type, arrays); -1: out of memory. */
+static int align_alloc(const dj_col *s, size_t srows, dj_col *d, size_t n)
+{
+    memset(d, 0, sizeof *d);
+    d->type = s->type;
+    d->name = strdup(s->name);
+    if (!d->name)
+        return -1;
+    size_t nv = n ? n : 1;
+    if (s->missing && !(d->missing = malloc(nv)))
+        return -1;
+    if (s->type == DOJO_TYPE_INT) {
+        if (!(d->ints = malloc(nv * sizeof(int64_t))))
+            return -1;
+        d->ints[0] = 0;
+    } else if (s->type == DOJO_TYPE_FLOAT) {
+        if (!(d->floats = malloc(nv * sizeof(double))))
+            return -1;
+        d->floats[0] = 0;
+    } else {
+        size_t total = (size_t)s->offsets[srows];
+        d->chars = malloc(total ? total : 1);
+        d->offsets = malloc((n + 1) * sizeof(int64_t));
+        if (!d->chars || !d->offsets)
+            return -1;
+        d->offsets[0] = 0;
+    }
+    return 0;
+}
+
+int dojo_index_align(const dojo_index *x, const dojo_table *other, size_t col,
+                     const size_t *cols, size_t ncols, dojo_table **aligned, dojo_join *stats,
+                     int64_t *examples, size_t max, char *err, size_t errlen)
+{
+    if (!aligned)
+        return dj_err(err, errlen, "no place for the aligned table given");
+    *aligned = NULL;
+    if (!stats)
+        return dj_err(err, errlen, "no statistics struct given");
+    memset(stats, 0, sizeof *stats);
+    if (!x || !other)
+        return dj_err(err, errlen, "no index or no table given");
+    if (col >= other->ncols)
+        return dj_err(err, errlen, "no column %zu: the table has %zu columns", col + 1,
+                      other->ncols);
+    const dj_col *c = &other->cols[col];
+    if (c->type == DOJO_TYPE_FLOAT)
+        return dj_err(err, errlen, "cannot match column '%s': it holds floats, and only int and "
+                      "string keys can be matched", c->name);
+    const dojo_table *t = x->t;
+    if (!cols)
+        ncols = t->ncols;
+    for (size_t j = 0; cols && j < ncols; j++)
+        if (cols[j] >= t->ncols)
+            return dj_err(err, errlen, "no column %zu: the table has %zu columns", cols[j] + 1,
+                          t->ncols);
+    size_t n = other->nrows, m = t->nrows;
+    uint64_t *seen = calloc(m / 64 + 1, sizeof *seen);
+    dj_col *out = calloc(ncols ? ncols : 1, sizeof *out);
+    size_t *used = calloc(ncols ? ncols : 1, sizeof *used);
+    int64_t *rows = malloc(ALIGN_BLOCK * sizeof *rows);
+    int rc = 0, clean = 1;
+    if (!seen || !out || !used || !rows)
+        goto oom;
+    for (size_t j = 0; j < ncols; j++)
+        if (align_alloc(&t->cols[cols ? cols[j] : j], m, &out[j], n) < 0)
+            goto oom;
+    for (size_t base = 0; base < n; base += ALIGN_BLOCK) {
+        size_t lim = n - base < ALIGN_BLOCK ? n - base : ALIGN_BLOCK;
+        match_range(x, c, base, base + lim, rows);
+        for (size_t i = 0; i < lim; i++) {
+            if (i + ALIGN_AHEAD < lim && rows[i + ALIGN_AHEAD] >= 0)
+                __builtin_prefetch(&seen[rows[i + ALIGN_AHEAD] >> 6], 1);
+            int64_t r = rows[i];
+            if (r < 0) {
+                if (examples && stats->unmatched < max)
+                    examples[stats->unmatched] = (int64_t)(base + i);
+                stats->unmatched++;
+                clean = 0;
+            } else if (seen[r >> 6] >> (r & 63) & 1) {
+                if (examples && stats->duplicates < max)
+                    examples[max + stats->duplicates] = (int64_t)(base + i);
+                stats->duplicates++;
+                clean = 0;
+            } else
+                seen[r >> 6] |= 1ULL << (r & 63);
+        }
+        /* every row so far matched a distinct indexed row: the string bytes fit */
+        for (size_t j = 0; clean && j < ncols; j++)
+            gather_block(&t->cols[cols ? cols[j] : j], &out[j], rows, lim, base, &used[j]);
+    }
+    const unsigned char *miss = x->t->cols[x->col].missing;
+    for (size_t w = 0; w * 64 < m; w++) {
+        uint64_t bits = seen[w];
+        if (bits == ~0ULL)
+            continue;
+        for (size_t r = w * 64; r < m && r < w * 64 + 64; r++)
+            if (!(bits >> (r & 63) & 1) && !(miss && miss[r])) {
+                if (examples && stats->missing < max)
+                    examples[2 * max + stats->missing] = (int64_t)r;
+                stats->missing++;
+            }
+    }
+    if (clean && stats->missing == 0) {
+        dojo_table *res = dojo_table_new();
+        if (!res)
+            goto oom;
+        for (size_t j = 0; j < ncols; j++) {
+            dj_col *d = &out[j];
+            if (d->missing && d->nmissing == 0) {
+                free(d->missing);
+                d->missing = NULL;
+            }
+            if (d->type == DOJO_TYPE_STRING && used[j] > 0) {
+                char *ch = realloc(d->chars, used[j]); /* shrinks: cannot fail for good */
+                if (ch)
+                    d->chars = ch;
+            }
+            if (dj_table_adopt(res, d, n, 0, err, errlen) < 0) {
+                dojo_table_free(res);
+                rc = -1;
+                goto done;
+            }
+        }
+        *aligned = res;
+    }
+    goto done;
+oom:
+    rc = dj_err(err, errlen, "out of memory joining %zu rows", n);
+done:
+    for (size_t j = 0; out && j < ncols; j++)
+        dj_col_clear(&out[j]);
+    free(out);
+    free(used);
+    free(rows);
+    free(seen);
+    return rc;
 }

@@ -52,8 +52,9 @@ static void vec_doubles(lua_State *L, int idx, size_t n, double *out, size_t str
         }
         const int64_t *iv = dojo_table_column_ints(t, c->col);
         const double *dv = dojo_table_column_floats(t, c->col);
+        const unsigned char *m = dojo_table_column_missing(t, c->col);
         for (size_t i = 0; i < n; i++) {
-            if (missing_at(c, i)) {
+            if (m && m[i]) {
                 snprintf(f->msg, sizeof f->msg, "%s: row %zu is missing", what, i + 1);
                 f->failed = 1;
                 return;
@@ -87,8 +88,9 @@ static void vec_ints(lua_State *L, int idx, size_t n, int64_t *out, const char *
             f->failed = 1;
             return;
         }
+        const unsigned char *m = dojo_table_column_missing(c->owner->t, c->col);
         for (size_t i = 0; i < n; i++) {
-            if (missing_at(c, i)) {
+            if (m && m[i]) {
                 snprintf(f->msg, sizeof f->msg, "%s: row %zu is missing", what, i + 1);
                 f->failed = 1;
                 return;
@@ -125,8 +127,9 @@ static const char *vec_strings(lua_State *L, int idx, size_t n, const int64_t **
             f->failed = 1;
             return NULL;
         }
-        for (size_t i = 0; i < n; i++)
-            if (missing_at(c, i)) {
+        const unsigned char *m = dojo_table_column_missing(c->owner->t, c->col);
+        for (size_t i = 0; m && i < n; i++)
+            if (m[i]) {
                 snprintf(f->msg, sizeof f->msg, "%s: row %zu is missing", what, i + 1);
                 f->failed = 1;
                 return NULL;
@@ -214,9 +217,28 @@ static size_t list_shape(lua_State *L, int idx, const char *what, size_t *n)
     return k;
 }
 
-/* Gathers the list at idx (k vectors of n rows) into a row-major n x k scratch array. */
-static double *gather(lua_State *L, int idx, size_t n, size_t k, const char *what, vfail *f)
+/* The values of vector idx in place: a float column of n rows without missing values. */
+static const double *column_floats(lua_State *L, int idx, size_t n)
 {
+    cbox *c = dj_lua_testcolumn(L, idx);
+    if (!c || c->type != DOJO_TYPE_FLOAT || c->n != n ||
+        dojo_table_column_nmissing(c->owner->t, c->col) != 0)
+        return NULL;
+    return dojo_table_column_floats(c->owner->t, c->col);
+}
+
+/* Gathers the list at idx (k vectors of n rows) into a row-major n x k scratch array; a
+   single float column without missing values is already that array and is used in place. */
+static const double *gather(lua_State *L, int idx, size_t n, size_t k, const char *what,
+                            vfail *f)
+{
+    if (k == 1 && n > 0) {
+        lua_rawgeti(L, idx, 1);
+        const double *in_place = column_floats(L, lua_gettop(L), n);
+        lua_pop(L, 1); /* the list keeps the column (and its table) alive */
+        if (in_place)
+            return in_place;
+    }
     double *a = lua_newuserdatauv(L, (n * k > 0 ? n * k : 1) * sizeof *a, 0);
     for (size_t j = 0; j < k && !f->failed; j++) {
         lua_rawgeti(L, idx, (lua_Integer)j + 1);
@@ -270,8 +292,8 @@ static int l_metric_numeric(lua_State *L)
     check_params(L, 5, &prm);
     vfail f = {.failed = 0};
     double *w = weights(L, 4, n, &f);
-    double *y = gather(L, 2, n, k, "truth", &f);
-    double *p = gather(L, 3, n, k, "prediction", &f);
+    const double *y = gather(L, 2, n, k, "truth", &f);
+    const double *p = gather(L, 3, n, k, "prediction", &f);
     char err[DJ_ERRLEN];
     double v = 0;
     int rc = f.failed ? -1 : dojo_metric_numeric(name, y, p, w, n, k, &prm, &v, err, sizeof err);
@@ -375,10 +397,21 @@ static int l_metric_proba(lua_State *L)
         prm.nclasses = (int64_t)k;
     } else
         vec_ints(L, 2, n, y, "truth", &f);
-    double *P = f.failed ? NULL : gather(L, 3, n, k, "prediction", &f);
+    /* float columns without missing values are read in place; anything else is gathered */
+    const double **cols = f.failed ? NULL : lua_newuserdatauv(L, k * sizeof *cols, 0);
+    for (size_t j = 0; cols && j < k; j++) {
+        lua_rawgeti(L, 3, (lua_Integer)j + 1);
+        cols[j] = column_floats(L, lua_gettop(L), n);
+        lua_pop(L, 1); /* the list keeps the column alive */
+        if (!cols[j])
+            cols = NULL;
+    }
+    const double *P = f.failed || cols ? NULL : gather(L, 3, n, k, "prediction", &f);
     char err[DJ_ERRLEN];
     double v = 0;
-    int rc = f.failed ? -1 : dojo_metric_proba(name, y, P, w, n, k, &prm, &v, err, sizeof err);
+    int rc = f.failed ? -1
+             : cols   ? dojo_metric_proba_columns(name, y, cols, w, n, k, &prm, &v, err, sizeof err)
+                      : dojo_metric_proba(name, y, P, w, n, k, &prm, &v, err, sizeof err);
     return result(L, rc, v, err, &f);
 }
 

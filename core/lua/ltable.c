@@ -706,32 +706,45 @@ static void push_rows(lua_State *L, const char *key, const int64_t *ex, uint64_t
     lua_setfield(L, -2, key);
 }
 
-/* idx:join(col [, max]) -> aligned | false, stats. One pass over col's keys (dojo_index_join);
-   when every key matches exactly one indexed row and every indexed row is matched, aligned
-   is a new table holding the indexed table's rows in col's order. stats: unmatched,
-   duplicates, missing (counts) and unmatched_rows, duplicate_rows (rows of col's table),
-   missing_rows (indexed rows), the first max (default 5) of each, 1-based. */
+/* idx:join(col [, max [, names]]) -> aligned | false, stats. One pass over col's keys
+   (dojo_index_align); when every key matches exactly one indexed row and every indexed row
+   is matched, aligned is a new table holding the indexed table's rows in col's order: the
+   columns named in the list names (default: all of them). stats: unmatched, duplicates,
+   missing (counts) and unmatched_rows, duplicate_rows (rows of col's table), missing_rows
+   (indexed rows), the first max (default 5) of each, 1-based. */
 static int i_join(lua_State *L)
 {
     ibox *b = check_index(L, 1);
     cbox *c = check_col(L, 2);
     lua_Integer max = luaL_optinteger(L, 3, 5);
     luaL_argcheck(L, max >= 0 && max <= 1000, 3, "limit must be in 0..1000");
-    size_t n = c->n;
-    int64_t *rows = lua_newuserdatauv(L, (n ? n : 1) * sizeof *rows, 0);
+    size_t *cols = NULL, ncols = 0;
+    if (!lua_isnoneornil(L, 4)) {
+        luaL_checktype(L, 4, LUA_TTABLE);
+        ncols = (size_t)lua_rawlen(L, 4);
+        cols = lua_newuserdatauv(L, (ncols ? ncols : 1) * sizeof *cols, 0);
+        for (size_t j = 0; j < ncols; j++) {
+            lua_rawgeti(L, 4, (lua_Integer)j + 1);
+            const char *name = lua_tostring(L, -1);
+            int64_t k = name ? dojo_table_column_find(b->owner->t, name) : -1;
+            if (k < 0)
+                return luaL_argerror(L, 4, lua_pushfstring(L, "the indexed table has no column '%s'",
+                                                           name ? name : "?"));
+            cols[j] = (size_t)k;
+            lua_pop(L, 1);
+        }
+    }
     int64_t *ex = lua_newuserdatauv(L, (size_t)(3 * max + 1) * sizeof *ex, 0);
     dojo_join st;
+    dojo_table *out = NULL;
     char err[DJ_ERRLEN];
-    if (dojo_index_join(b->idx, c->owner->t, c->col, rows, &st, ex, (size_t)max, err, sizeof err) < 0)
+    if (dojo_index_align(b->idx, c->owner->t, c->col, cols, ncols, &out, &st, ex, (size_t)max,
+                         err, sizeof err) < 0)
         return dj_lua_fail(L, err);
-    if (st.unmatched || st.duplicates || st.missing)
-        lua_pushboolean(L, 0);
-    else {
-        dojo_table *out = dojo_table_take(b->owner->t, rows, n, err, sizeof err);
-        if (!out)
-            return dj_lua_fail(L, err);
+    if (out)
         push_table(L, out);
-    }
+    else
+        lua_pushboolean(L, 0);
     lua_createtable(L, 0, 6);
     lua_pushinteger(L, (lua_Integer)st.unmatched);
     lua_setfield(L, -2, "unmatched");

@@ -43,7 +43,14 @@ typedef struct djm_pro {      /* PROBA: y class ids in 0..k-1 (checked); P n x k
     const double *P, *w;
     size_t n, k;
     const dojo_metric_params *prm;
+    const double *const *cols; /* or, when not NULL (and P is NULL), k columns of n */
 } djm_pro;
+
+/* Cell (i, j) of a PROBA input, row-major or by columns. */
+static inline double djm_pro_at(const djm_pro *in, size_t i, size_t j)
+{
+    return in->cols ? in->cols[j][i] : in->P[i * in->k + j];
+}
 
 typedef struct djm_txt {      /* TEXT: row i of y is yd[yo[i] .. yo[i+1]) (offsets checked) */
     const char *name;

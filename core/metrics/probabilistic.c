@@ -144,10 +144,9 @@ int djm_kl_divergence(const djm_num *in, double *out, char *err, size_t errlen)
 static int row_loss(const djm_pro *in, size_t i, double *loss, char *err, size_t errlen)
 {
     size_t k = in->k;
-    const double *P = in->P + i * k;
     double eps = in->prm->eps, sum = 0;
     for (size_t j = 0; j < k; j++) {
-        double p = P[j];
+        double p = djm_pro_at(in, i, j);
         if (DJ_UNLIKELY(!(p >= 0 && p <= 1))) {
             if (isnan(p)) {
                 char name[64];
@@ -158,7 +157,7 @@ static int row_loss(const djm_pro *in, size_t i, double *loss, char *err, size_t
         }
         sum += clip(p, eps);
     }
-    double q = clip(P[in->y[i]], eps);
+    double q = clip(djm_pro_at(in, i, (size_t)in->y[i]), eps);
     if (in->prm->renormalize)
         q /= sum;
     *loss = -log(q);

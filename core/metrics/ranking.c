@@ -96,10 +96,12 @@ static int check_binary(const view *v, const char *name, size_t *npos, size_t *n
 
 /* The curve through the distinct thresholds, from the highest prediction down: for each
    group of tied predictions, the weight of its positives (tg) and negatives (fg), and the
-   cumulated weights before it (tp0, fp0). The cells are sorted by prediction with their
-   label (unweighted) or cell number (weighted) riding along, so the walk reads memory in
-   order and has no data-dependent branch per cell (random reads with unpredictable branches
-   would stall on every cache miss). Unweighted counts are exact integers. */
+   cumulated weights before it (tp0, fp0). Unweighted, the positives' and the negatives'
+   predictions are sorted apart and merged (walk_unweighted), and the counts are exact
+   integers. Weighted, the cells are sorted by prediction with their cell number riding
+   along, then the weights and labels are gathered into that order, so the walk reads memory
+   in order and has no data-dependent branch per cell (random reads with unpredictable
+   branches would stall on every cache miss). */
 typedef struct curve {
     int ap;          /* 0: trapezoid area (AUC), 1: average precision */
     double tp_total; /* AP: the positives' weight */
@@ -119,11 +121,64 @@ static void step(curve *cv, double tp0, double fp0, double tg, double fg)
     }
 }
 
+/* The unweighted walk: the positives' and the negatives' keys sorted apart (no payload to
+   carry), then merged from the highest key down, one step per distinct key with the counts
+   of each class at that key: the same groups, in the same order, as one sort of all cells
+   with their labels, in half the memory. The answers are known to be 0 or 1. */
+static int walk_unweighted(const view *v, curve *cv, char *err, size_t errlen)
+{
+    size_t m = v->m, st = v->stride, npos = 0;
+    for (size_t i = 0; i < m; i++)
+        npos += v->y[i * st] == 1;
+    uint64_t *keys = malloc((m ? m : 1) * sizeof *keys);
+    if (!keys)
+        return DJM_OOM(err, errlen);
+    size_t a = 0, b = npos; /* positives fill [0, npos), negatives [npos, m) */
+    for (size_t i = 0; i < m; i++) {
+        uint64_t k = djm_key(v->p[i * st]);
+        if (v->y[i * st] == 1)
+            keys[a++] = k;
+        else
+            keys[b++] = k;
+    }
+    if (djm_sort_u64(keys, NULL, npos) < 0 || djm_sort_u64(keys + npos, NULL, m - npos) < 0) {
+        free(keys);
+        return DJM_OOM(err, errlen);
+    }
+    const uint64_t *pk = keys, *nk = keys + npos;
+    size_t i = npos, j = m - npos; /* unvisited: pk[0, i), nk[0, j) */
+    uint64_t tp = 0, fp = 0;
+    while (i > 0 || j > 0) {
+        uint64_t key = i == 0 ? nk[j - 1] : j == 0 ? pk[i - 1] : pk[i - 1] > nk[j - 1] ? pk[i - 1] : nk[j - 1];
+        uint64_t tg = 0, fg = 0;
+        while (i > 0 && pk[i - 1] == key) {
+            tg++;
+            i--;
+        }
+        while (j > 0 && nk[j - 1] == key) {
+            fg++;
+            j--;
+        }
+        if (!cv->ap)
+            cv->area2 += (unsigned __int128)fg * (2 * tp + tg);
+        else
+            step(cv, (double)tp, (double)fp, (double)tg, (double)fg);
+        tp += tg;
+        fp += fg;
+    }
+    cv->tp = (double)tp;
+    cv->fp = (double)fp;
+    free(keys);
+    return 0;
+}
+
 static int walk(const view *v, curve *cv, char *err, size_t errlen)
 {
     size_t m = v->m, st = v->stride;
     if (m > DJM_SORT_MAX)
         return dj_err(err, errlen, "too many values (%zu; at most %zu)", m, DJM_SORT_MAX);
+    if (!v->w)
+        return walk_unweighted(v, cv, err, errlen);
     uint64_t *keys = malloc((m ? m : 1) * sizeof *keys);
     uint32_t *pay = malloc((m ? m : 1) * sizeof *pay);
     if (!keys || !pay) {
@@ -133,7 +188,7 @@ static int walk(const view *v, curve *cv, char *err, size_t errlen)
     }
     for (size_t i = 0; i < m; i++) {
         keys[i] = djm_key(v->p[i * st]);
-        pay[i] = v->w ? (uint32_t)i : (uint32_t)(v->y[i * st] == 1);
+        pay[i] = (uint32_t)i;
     }
     if (djm_sort_u64(keys, pay, m) < 0) {
         free(keys);
@@ -141,57 +196,36 @@ static int walk(const view *v, curve *cv, char *err, size_t errlen)
         return DJM_OOM(err, errlen);
     }
     size_t i = m;
-    if (!v->w) {
-        uint64_t tp = 0, fp = 0;
-        while (i > 0) {
-            uint64_t key = keys[i - 1], tg = 0, g = 0;
-            while (i > 0 && keys[i - 1] == key) {
-                tg += pay[i - 1];
-                g++;
-                i--;
-            }
-            uint64_t fg = g - tg;
-            if (!cv->ap)
-                cv->area2 += (unsigned __int128)fg * (2 * tp + tg);
-            else
-                step(cv, (double)tp, (double)fp, (double)tg, (double)fg);
-            tp += tg;
-            fp += fg;
-        }
-        cv->tp = (double)tp;
-        cv->fp = (double)fp;
-    } else {
-        /* gather the weights and labels into sorted order first: a tight loop of
-           independent loads, which the CPU overlaps */
-        double *wv = malloc((m ? m : 1) * sizeof *wv);
-        if (!wv) {
-            free(keys);
-            free(pay);
-            return DJM_OOM(err, errlen);
-        }
-        for (size_t t = 0; t < m; t++) {
-            size_t c = pay[t];
-            wv[t] = vw(v, c);
-            pay[t] = v->y[c * st] == 1;
-        }
-        djm_sum tp = {0, 0}, fp = {0, 0};
-        while (i > 0) {
-            uint64_t key = keys[i - 1];
-            double tg = 0, fg = 0;
-            while (i > 0 && keys[i - 1] == key) {
-                double w = wv[i - 1], pos = (double)pay[i - 1];
-                tg += w * pos;
-                fg += w - w * pos;
-                i--;
-            }
-            step(cv, djm_total(&tp), djm_total(&fp), tg, fg);
-            djm_add(&tp, tg);
-            djm_add(&fp, fg);
-        }
-        free(wv);
-        cv->tp = djm_total(&tp);
-        cv->fp = djm_total(&fp);
+    /* gather the weights and labels into sorted order first: a tight loop of
+       independent loads, which the CPU overlaps */
+    double *wv = malloc((m ? m : 1) * sizeof *wv);
+    if (!wv) {
+        free(keys);
+        free(pay);
+        return DJM_OOM(err, errlen);
     }
+    for (size_t t = 0; t < m; t++) {
+        size_t c = pay[t];
+        wv[t] = vw(v, c);
+        pay[t] = v->y[c * st] == 1;
+    }
+    djm_sum tp = {0, 0}, fp = {0, 0};
+    while (i > 0) {
+        uint64_t key = keys[i - 1];
+        double tg = 0, fg = 0;
+        while (i > 0 && keys[i - 1] == key) {
+            double w = wv[i - 1], pos = (double)pay[i - 1];
+            tg += w * pos;
+            fg += w - w * pos;
+            i--;
+        }
+        step(cv, djm_total(&tp), djm_total(&fp), tg, fg);
+        djm_add(&tp, tg);
+        djm_add(&fp, fg);
+    }
+    free(wv);
+    cv->tp = djm_total(&tp);
+    cv->fp = djm_total(&fp);
     free(keys);
     free(pay);
     return 0;

@@ -294,9 +294,9 @@ int dojo_metric_labels(const char *metric, const int64_t *y, const int64_t *p, c
     return d->lab(&in, out, err, errlen);
 }
 
-int dojo_metric_proba(const char *metric, const int64_t *y, const double *P, const double *w,
-                      size_t n, size_t k, const dojo_metric_params *prm, double *out,
-                      char *err, size_t errlen)
+static int proba(const char *metric, const int64_t *y, const double *P,
+                 const double *const *cols, const double *w, size_t n, size_t k,
+                 const dojo_metric_params *prm, double *out, char *err, size_t errlen)
 {
     dojo_metric_params dflt;
     const djm_def *d = begin(metric, DOJO_METRIC_PROBA, n, &prm, &dflt, out, err, errlen);
@@ -310,15 +310,33 @@ int dojo_metric_proba(const char *metric, const int64_t *y, const double *P, con
     if (prm->nclasses > 0 && (uint64_t)prm->nclasses != (uint64_t)k)
         return dj_err(err, errlen, "nclasses is %lld but there are %zu probability columns",
                       (long long)prm->nclasses, k);
-    if (!y || !P)
+    if (!y || (!P && !cols))
         return dj_err(err, errlen, "no data (answers or probabilities are NULL)");
+    for (size_t j = 0; cols && j < k; j++)
+        if (!cols[j])
+            return dj_err(err, errlen, "no data (probability column %zu is NULL)", j);
     if (check_weights(d, w, n, err, errlen) < 0)
         return -1;
     if (check_ids(y, n, (int64_t)k, "answer", err, errlen) < 0)
         return -1;
-    djm_pro in = {d->name, y, P, w, n, k, prm};
+    djm_pro in = {d->name, y, P, w, n, k, prm, cols};
     *out = NAN;
     return d->pro(&in, out, err, errlen);
+}
+
+int dojo_metric_proba(const char *metric, const int64_t *y, const double *P, const double *w,
+                      size_t n, size_t k, const dojo_metric_params *prm, double *out,
+                      char *err, size_t errlen)
+{
+    return proba(metric, y, P, NULL, w, n, k, prm, out, err, errlen);
+}
+
+int dojo_metric_proba_columns(const char *metric, const int64_t *y, const double *const *cols,
+                              const double *w, size_t n, size_t k,
+                              const dojo_metric_params *prm, double *out, char *err,
+                              size_t errlen)
+{
+    return proba(metric, y, NULL, cols, w, n, k, prm, out, err, errlen);
 }
 
 static int check_offsets(const char *data, const int64_t *offs, size_t n, const char *what,

@@ -139,6 +139,9 @@ typedef struct dojo_join {
 } dojo_join;
 int dojo_index_join(const dojo_index *idx, const dojo_table *other, size_t col, int64_t *rows,
                     dojo_join *stats, int64_t *examples, size_t max, char *err, size_t errlen);
+int dojo_index_align(const dojo_index *idx, const dojo_table *other, size_t col,
+                     const size_t *cols, size_t ncols, dojo_table **aligned, dojo_join *stats,
+                     int64_t *examples, size_t max, char *err, size_t errlen);
 void dojo_index_free(dojo_index *idx);
 enum dojo_metric_kind {
     DOJO_METRIC_NUMERIC = 1,
@@ -174,6 +177,10 @@ int dojo_metric_labels(const char *metric, const int64_t *y, const int64_t *p, c
 int dojo_metric_proba(const char *metric, const int64_t *y, const double *P, const double *w,
                       size_t n, size_t k, const dojo_metric_params *prm, double *out,
                       char *err, size_t errlen);
+int dojo_metric_proba_columns(const char *metric, const int64_t *y, const double *const *cols,
+                              const double *w, size_t n, size_t k,
+                              const dojo_metric_params *prm, double *out, char *err,
+                              size_t errlen);
 int dojo_metric_text(const char *metric, const char *ydata, const int64_t *yoffs,
                      const char *pdata, const int64_t *poffs, size_t n,
                      const dojo_metric_params *prm, double *out, char *err, size_t errlen);

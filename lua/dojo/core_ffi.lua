@@ -526,29 +526,46 @@ end
 
 local join_stats = ffi.new("dojo_join")
 
-function Index.join(idx, col, max)
+local aligned_out = ffi.new("dojo_table *[1]")
+
+function Index.join(idx, col, max, names)
   local h = check_index(idx)
   if not ffi.istype(column_ct, col) then error("bad argument #2 to 'join' (dojo.column expected)", 2) end
   max = max or 5
   if type(max) ~= "number" or max < 0 or max > 1000 then error("bad argument #3 to 'join' (limit must be in 0..1000)", 2) end
+  local cols, ncols = nil, 0
+  if names ~= nil then
+    if type(names) ~= "table" then error("bad argument #4 to 'join' (table expected)", 2) end
+    ncols = #names
+    cols = ffi.new("size_t[?]", ncols > 0 and ncols or 1)
+    for j = 1, ncols do
+      local nm = names[j]
+      local k = type(nm) == "string" and C.dojo_table_column_find(idx._t._h, nm) or -1
+      if k < 0 then
+        error("bad argument #4 to 'join' (the indexed table has no column '" .. tostring(nm) .. "')", 2)
+      end
+      cols[j - 1] = k
+    end
+  end
   local t = owner(col)
-  local n = tonumber(col._n)
-  local rows = ffi.new("int64_t[?]", n > 0 and n or 1)
   local ex = ffi.new("int64_t[?]", 3 * max + 1)
-  if C.dojo_index_join(h, t._h, col._col, rows, join_stats, ex, max, errbuf, ERRLEN) < 0 then return fail() end
+  aligned_out[0] = nil
+  if C.dojo_index_align(h, t._h, col._col, cols, ncols, aligned_out, join_stats, ex, max, errbuf, ERRLEN) < 0 then
+    return fail()
+  end
+  local out = aligned_out[0]
+  aligned_out[0] = nil
   local st = { unmatched = tonumber(join_stats.unmatched), duplicates = tonumber(join_stats.duplicates),
                missing = tonumber(join_stats.missing) }
   local function list(off, count)
-    local out = {}
-    for i = 0, math.min(count, max) - 1 do out[i + 1] = tonumber(ex[off + i]) + 1 end
-    return out
+    local res = {}
+    for i = 0, math.min(count, max) - 1 do res[i + 1] = tonumber(ex[off + i]) + 1 end
+    return res
   end
   st.unmatched_rows = list(0, st.unmatched)
   st.duplicate_rows = list(max, st.duplicates)
   st.missing_rows = list(2 * max, st.missing)
-  if st.unmatched > 0 or st.duplicates > 0 or st.missing > 0 then return false, st end
-  local out = C.dojo_table_take(idx._t._h, rows, n, errbuf, ERRLEN)
-  if out == nil then return fail() end
+  if out == nil then return false, st end
   return wrap_table(out), st
 end
 
@@ -840,7 +857,20 @@ local function list_shape(list, what)
   return n, k
 end
 
+-- The values of v in place: a float column of n rows without missing values (else nil).
+local function column_floats(v, n)
+  if not ffi.istype(column_ct, v) or v._type ~= C.DOJO_TYPE_FLOAT or tonumber(v._n) ~= n then return nil end
+  if C.dojo_table_column_nmissing(owner(v)._h, v._col) ~= 0 then return nil end
+  return v._floats
+end
+
+-- A single float column without missing values is already the n x 1 array: used in place
+-- (the caller's list keeps it alive during the call).
 local function gather(list, n, k, what)
+  if k == 1 and n > 0 then
+    local a = column_floats(list[1], n)
+    if a ~= nil then return a end
+  end
   local a = ffi.new("double[?]", n * k > 0 and n * k or 1)
   for j = 1, k do
     local msg = vec_doubles(list[j], n, a, j - 1, k, what)
@@ -942,6 +972,16 @@ function M.metric_proba(name, yv, Ps, w, params)
     msg = vec_ints(yv, n, y, "truth")
   end
   if msg then return nil, msg end
+  -- float columns without missing values are read in place; anything else is gathered
+  local cols = ffi.new("const double *[?]", k)
+  for j = 1, k do
+    local a = column_floats(Ps[j], n)
+    if a == nil then cols = nil break end
+    cols[j - 1] = a
+  end
+  if cols then
+    return finish(C.dojo_metric_proba_columns(name, y, cols, wa, n, k, prm, outv, errbuf, ERRLEN))
+  end
   local P
   P, msg = gather(Ps, n, k, "prediction")
   if not P then return nil, msg end

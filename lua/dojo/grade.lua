@@ -267,10 +267,25 @@ local function read_submission(path, p, opts)
   return sub
 end
 
--- Joins the submission to the answers by id in one pass (dojo_index_join) and returns the
--- answers' rows in the submission's order. Refuses empty ids, duplicate ids, ids missing
--- from the submission and ids the answers do not know, with counts and examples.
-local function align(p, answers, sub)
+-- The answer columns scoring reads after the join: the targets, one-hot class columns and
+-- the split column (the id is not carried).
+local function needed_columns(p, spec, answers)
+  local names, have = {}, {}
+  local function add(n)
+    if n and not have[n] and answers:has(n) then have[n] = true names[#names + 1] = n end
+  end
+  for _, t in ipairs(p.targets) do add(t) end
+  if p.onehot then for _, c in ipairs(p.classes) do add(c) end end
+  for _, c in ipairs(p.aux or {}) do add(c) end -- answer columns a metric also reads
+  add(spec.split_column)
+  return names
+end
+
+-- Joins the submission to the answers by id in one pass (dojo_index_align) and returns the
+-- answers' rows in the submission's order (the columns scoring needs). Refuses empty ids,
+-- duplicate ids, ids missing from the submission and ids the answers do not know, with
+-- counts and examples.
+local function align(p, spec, answers, sub)
   local sub_id = sub:column(p.id)
   if sub_id.nmissing > 0 then
     local first
@@ -279,7 +294,7 @@ local function align(p, answers, sub)
   end
   local aidx, err = answers:index(p.id)
   if not aidx then invalid("the answers cannot be indexed by %s: %s", p.id, err) end
-  local truth, st = aidx:join(sub_id, EXAMPLES)
+  local truth, st = aidx:join(sub_id, EXAMPLES, needed_columns(p, spec, answers))
   aidx:close()
   if truth == nil then invalid("%s", st) end
   if not truth then
@@ -428,7 +443,7 @@ local function score(spec, answers, path, opts)
   local p = plan(spec, answers)
   local sub = read_submission(path, p, opts or {})
   if spec.adapt_submission then sub = spec.adapt_submission(sub, answers, p) end
-  local truth = align(p, answers, sub)
+  local truth = align(p, spec, answers, sub)
   check_values(p, sub, answers)
   local v, err = compute(p, spec, truth, sub)
   local parts

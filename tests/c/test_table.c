@@ -2085,6 +2085,85 @@ static void case_dense_index_and_join(void)
     dj_test_end();
 }
 
+
+/* dojo_index_align: the join's counts and examples, and on a clean join the chosen columns
+   (int, float with a missing cell, string) in the other table's order; keys that are the
+   row numbers plus a constant (the computed path), dense keys and string keys agree. */
+static void case_index_align(void)
+{
+    dj_test_begin("index: dojo_index_align joins and reorders in one pass");
+    char err[512];
+    const char *ans[] = {
+        "id,y,s,f\n10,1,a,0.5\n11,2,bb,\n12,3,,2.5\n13,4,dddd,3.5\n",   /* ids = 10 + row */
+        "id,y,s,f\n10,1,a,0.5\n13,4,dddd,3.5\n12,3,,2.5\n11,2,bb,\n",   /* dense, shuffled */
+        "id,y,s,f\nk10,1,a,0.5\nk11,2,bb,\nk12,3,,2.5\nk13,4,dddd,3.5\n", /* strings */
+    };
+    const char *subs[] = {"id\n12\n10\n13\n11\n", "id\n12\n10\n13\n11\n",
+                          "id\nk12\nk10\nk13\nk11\n"};
+    for (int v = 0; v < 3; v++) {
+        dojo_table *t = dojo_table_parse_csv(ans[v], strlen(ans[v]), NULL, err, sizeof err);
+        dojo_table *s = dojo_table_parse_csv(subs[v], strlen(subs[v]), NULL, err, sizeof err);
+        dojo_index *x = t ? dojo_index_new(t, 0, err, sizeof err) : NULL;
+        CHECK(t && s && x, "variant %d: %s", v, err);
+        if (!x || !s) {
+            dojo_index_free(x);
+            dojo_table_free(t);
+            dojo_table_free(s);
+            continue;
+        }
+        size_t cols[] = {3, 1, 2};
+        dojo_table *out = NULL;
+        dojo_join st;
+        int64_t ex[3];
+        CHECK(dojo_index_align(x, s, 0, cols, 3, &out, &st, ex, 1, err, sizeof err) == 0 && out,
+              "variant %d aligns: %s", v, err);
+        if (out) {
+            CHECK(dojo_table_ncols(out) == 3 && dojo_table_nrows(out) == 4, "variant %d shape", v);
+            const int64_t *y = dojo_table_column_ints(out, 1);
+            CHECK(y && y[0] == 3 && y[1] == 1 && y[2] == 4 && y[3] == 2, "variant %d: y reordered", v);
+            const double *f = dojo_table_column_floats(out, 0);
+            const unsigned char *fm = dojo_table_column_missing(out, 0);
+            CHECK(f && f[0] == 2.5 && f[1] == 0.5 && fm && fm[3] && !fm[0] &&
+                      dojo_table_column_nmissing(out, 0) == 1,
+                  "variant %d: f reordered with its missing cell", v);
+            const int64_t *so;
+            const char *sd = dojo_table_column_strings(out, 2, &so);
+            CHECK(sd && so[1] - so[0] == 0 && memcmp(sd + so[1], "a", 1) == 0 &&
+                      memcmp(sd + so[2], "dddd", 4) == 0 && memcmp(sd + so[3], "bb", 2) == 0 &&
+                      so[4] == 7,
+                  "variant %d: strings reordered", v);
+            CHECK(strcmp(dojo_table_column_name(out, 0), "f") == 0, "variant %d: names", v);
+            dojo_table_free(out);
+        }
+        out = NULL;
+        CHECK(dojo_index_align(x, s, 0, NULL, 0, &out, &st, ex, 1, err, sizeof err) == 0 && out &&
+                  dojo_table_ncols(out) == 4,
+              "variant %d: every column by default", v);
+        dojo_table_free(out);
+        /* unclean: an unknown id, a duplicate, and two answer rows never matched */
+        const char *bad = v == 2 ? "id\nk12\nk99\nk12\nk11\n" : "id\n12\n99\n12\n11\n";
+        dojo_table *b = dojo_table_parse_csv(bad, strlen(bad), NULL, err, sizeof err);
+        out = NULL;
+        int64_t ex2[6];
+        CHECK(b && dojo_index_align(x, b, 0, cols, 3, &out, &st, ex2, 2, err, sizeof err) == 0 &&
+                  !out,
+              "variant %d: unclean join gives no table", v);
+        CHECK(st.unmatched == 1 && ex2[0] == 1 && st.duplicates == 1 && ex2[2] == 2 &&
+                  st.missing == 2,
+              "variant %d: counts %llu %llu %llu", v, (unsigned long long)st.unmatched,
+              (unsigned long long)st.duplicates, (unsigned long long)st.missing);
+        size_t nope[] = {9};
+        CHECK(dojo_index_align(x, s, 0, nope, 1, &out, &st, ex, 1, err, sizeof err) < 0 &&
+                  has(err, "no column"),
+              "variant %d: unknown column: %s", v, err);
+        dojo_table_free(b);
+        dojo_index_free(x);
+        dojo_table_free(t);
+        dojo_table_free(s);
+    }
+    dj_test_end();
+}
+
 void test_table(void);
 void test_table(void)
 {
@@ -2146,6 +2225,7 @@ void test_table(void)
         dj_test_end();
     }
     case_dense_index_and_join();
+    case_index_align();
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tdir);
     if (system(cmd) != 0)
