@@ -25,7 +25,7 @@
 --   ctx.write_public_file(name, data), ctx.write_private_file(name, data)   raw bytes
 --   ctx.read_table(path [, opts]), ctx.read_file(path)   relative to the definition's folder
 --       (or absolute, e.g. a Debian package's files under /usr/share); raise on failure
---   ctx.gunzip(data [, max])        zlib, gzip or raw deflate -> the bytes
+--   ctx.gunzip(data [, max])        gzip data (zlib, in the kernel) -> the bytes; max bounds the output
 --   ctx.exists(path)                true when the file exists (same paths as read_file)
 --   ctx.mkdir_public(name)
 --   ctx.prepare_table([extra])      the generic prepare below, on comp.source with the keys
