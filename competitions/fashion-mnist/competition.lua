@@ -98,7 +98,7 @@ return dojo.competition {
   leaderboard = {
     kind = "reference ladder",
     ladder = "leaderboard.csv",
-    note = "no human leaderboard for this split: reference solutions from a constant to a tuned model (ladder/*.py), " ..
-           "scored by tools/make-ladder on the official test set",
+    note = "no human leaderboard for this split: reference solutions of about a minute each, from a constant to a " ..
+           "small neural network (ladder/*.py), scored by tools/make-ladder on the official test set",
   },
 }
