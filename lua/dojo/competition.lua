@@ -297,6 +297,8 @@ function Competition:grading_spec(root)
   local g = self.grading or {}
   return {
     split_column = split_column,
+    -- MLE-bench's medals rank against human teams; a reference ladder has none
+    medals = not (self.leaderboard and self.leaderboard.kind == "reference ladder"),
     metric = self.metric, metric_params = self.metric_params, id_column = self.id_column,
     target_columns = self.target_columns, labels = self.labels, class_columns = self.class_columns,
     submission_columns = self.submission_columns, higher_is_better = self.higher_is_better,

@@ -8,10 +8,16 @@
 -- Theory of operation. make() loads the competition definition, prepares its data when it
 -- is not yet (dojo.prepare), and lays out the run directory:
 --
---   OUT/trajectory.jsonl, summary.json     the record (dojo.history)
+--   OUT/trajectory.jsonl, summary.json     the record (dojo.history), OUT mode 0700
 --   OUT/code_N.py, submission_N.csv        every executed program and what it submitted
---   OUT/work/                              the agent code's working directory (read-write)
---   OUT/work/data/                         a copy of the public data, owned by us: the box
+--   WORK/                                  the agent code's working directory (read-write),
+--                                          $TMPDIR/dojo-work-*: a path every uid can walk,
+--                                          because Python's process pools (joblib/loky,
+--                                          multiprocessing spawn) chdir to it by its full
+--                                          path, which the box's uid could not do below a
+--                                          0700 run directory or a home directory; removed
+--                                          when the env is closed
+--   WORK/data/                             a copy of the public data, owned by us: the box
 --                                          can read it, not change it
 --
 -- Each step runs one action (dojo.actions) and turns its result into the observation text
@@ -147,10 +153,11 @@ function M.make(name, opts)
   end
   if not public then return nil, string.format("competition %s has no public data under %s/%s", name, root, name) end
   local out = absolute(o.output_dir or ("runs/" .. name .. "-" .. timestamp()))
+  local work = M.work_dir(name)
   local self = setmetatable({
     name = name, comp = comp, spec = spec, opts = o, feedback = fbk, data_root = root,
-    paths = { out = out, work = out .. "/work", data = out .. "/work/data", public = public,
-              submission = out .. "/work/submission.csv" },
+    paths = { out = out, work = work, data = work .. "/data", public = public,
+              submission = work .. "/submission.csv" },
     limits = { time = o.exec_time, memory = o.exec_memory, validate_time = math.min(o.validate_time, o.exec_time) },
     steps = 0, executions = 0, episode = 0, started = false, done = false,
   }, Env)
@@ -163,6 +170,15 @@ function M.make(name, opts)
   if not ok then return nil, err end
   self.history = history.open(out, { sync = o.sync })
   return self
+end
+
+-- A fresh, unique working directory under $TMPDIR (else /tmp), see the header.
+function M.work_dir(name)
+  local base = os.getenv("TMPDIR")
+  if not base or base == "" or not core.path_stat(base) then base = "/tmp" end
+  local t = os.tmpname() -- a unique name (the file it creates is removed)
+  os.remove(t)
+  return string.format("%s/dojo-work-%s-%s", base, name, t:match("([^/]+)$"))
 end
 
 -- The work dir, empty but for a fresh copy of the public data.
@@ -592,7 +608,7 @@ function Env:finish(reason, final)
     options = { exec_time = self.limits.time, exec_memory = self.limits.memory, reward = self.opts.reward,
                 scores = self.opts.scores, feedback = type(self.opts.feedback) == "string" and self.opts.feedback or "custom",
                 time_budget = self.opts.time_budget, interpreter = self.opts.interpreter },
-    trajectory = self.paths.out .. "/trajectory.jsonl",
+    trajectory = self.paths.out .. "/trajectory.jsonl", work_dir = self.paths.work,
   }
   self.summary_path = self.history:write_summary(summary)
   return final
@@ -727,6 +743,7 @@ function Env:close()
   if self.closed then return end
   if self.started and not self.finished then self:finish("closed") end
   self.closed = true
+  core.tree_remove(self.paths.work) -- scratch: code and submissions are archived in OUT
 end
 
 Env.__close = Env.close

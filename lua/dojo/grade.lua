@@ -522,7 +522,8 @@ end
 -- spec: metric, metric_params, id_column, target_columns, labels, class_columns,
 -- higher_is_better (default: the metric's), answers (path), split_column (optional: the
 -- answers' Public/Private column; then public_score and private_score are reported and
--- each leaderboard ranks its own part's score), leaderboards = { public = lb,
+-- each leaderboard ranks its own part's score), medals (false: the medal is always "none",
+-- as against a reference ladder), leaderboards = { public = lb,
 -- private = lb } (from leaderboard_from_*).
 function M.grade(spec, path, opts)
   local answers, err = dtable.read(spec.answers)
@@ -549,6 +550,7 @@ function M.grade(spec, path, opts)
     result.position = pos
     local final = parts and parts.private or v
     local medal, above = M.medal(final, lbs.private or lbs.public)
+    if spec.medals == false then medal = "none" end -- e.g. a reference ladder: no human teams
     result.medal, result.above_median = medal, above
   end
   result.higher_is_better = info.higher_is_better

@@ -314,6 +314,26 @@ except Exception as e:
     env:close()
   end)
 
+  it("lets agent code use process pools (joblib/loky, multiprocessing) and cleans up its work dir", function()
+    local env = new_env({ max_steps = 2, exec_time = 60 })
+    env:reset()
+    local o = env:step("execute_code", { code = [[
+from joblib import Parallel, delayed
+import multiprocessing as mp
+if __name__ == "__main__":
+    print("loky", sum(Parallel(n_jobs=2)(delayed(abs)(-i) for i in range(10))))
+    with mp.get_context("spawn").Pool(2) as pool:
+        print("spawn", sum(pool.map(abs, [-1, -2, -3])))
+]] })
+    assert.are.equal("OK", o.exec_status, o.feedback)
+    assert.matches("loky 45", o.feedback, 1, true)
+    assert.matches("spawn 6", o.feedback, 1, true)
+    local work = env.paths.work
+    assert.are.equal("dir", core.path_stat(work))
+    env:close()
+    assert.is_false(core.path_stat(work))
+  end)
+
   it("answers bad actions with a sentence and counts the step", function()
     local env = new_env({ max_steps = 5 })
     env:reset()

@@ -61,7 +61,19 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.decomposition import TruncatedSVD
 
 feats = [c for c in test.columns if c != ID and c in train.columns and c not in TARGETS]
-X, Xt = train[feats], test[feats]
+X, Xt = train[feats].copy(), test[feats].copy()
+# dates become numbers: year, month, day of week, day of year
+for c in [c for c in feats if X[c].dtype == object]:
+    sample_vals = X[c].dropna().astype(str).head(200)
+    if len(sample_vals) and sample_vals.str.match(r"^\d{4}-\d{2}-\d{2}").all():
+        for D in (X, Xt):
+            d = pd.to_datetime(D[c], errors="coerce")
+            D[c + "_year"], D[c + "_month"] = d.dt.year, d.dt.month
+            D[c + "_dow"], D[c + "_doy"] = d.dt.dayofweek, d.dt.dayofyear
+            del D[c]
+feats = list(X.columns)
+# big data (rows x columns): the slower models see a sample, so every level fits in the limits
+BIG = X.shape[0] * max(1, X.shape[1]) > 5_000_000
 num = [c for c in feats if pd.api.types.is_numeric_dtype(X[c])]
 obj = [c for c in feats if c not in num]
 text = [c for c in obj if X[c].astype(str).str.len().mean() > 40]
@@ -92,19 +104,33 @@ def model(level):
     from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
     if level == 1:
-        est = LogisticRegression(max_iter=2000, C=1.0) if classify else Ridge(alpha=1.0)
+        est = LogisticRegression(max_iter=300 if BIG else 2000, C=1.0) if classify else Ridge(alpha=1.0)
     elif level == 2:
-        est = (RandomForestClassifier if classify else RandomForestRegressor)(n_estimators=300, min_samples_leaf=2, n_jobs=-1, random_state=0)
+        est = (RandomForestClassifier if classify else RandomForestRegressor)(
+            n_estimators=100 if BIG else 300, min_samples_leaf=2, max_samples=0.3 if BIG else None,
+            n_jobs=-1, random_state=0)
     elif level == 3:
         est = (HistGradientBoostingClassifier if classify else HistGradientBoostingRegressor)(random_state=0)
     else:
         est = (HistGradientBoostingClassifier if classify else HistGradientBoostingRegressor)(
-            learning_rate=0.05, max_iter=600, max_leaf_nodes=31, l2_regularization=1.0,
-            early_stopping=True, validation_fraction=0.15, n_iter_no_change=30, random_state=0)
+            learning_rate=0.1 if BIG else 0.05, max_iter=200 if BIG else 600, max_leaf_nodes=31,
+            l2_regularization=1.0, early_stopping=True, validation_fraction=0.15, n_iter_no_change=30,
+            random_state=0)
     return make_pipeline(features(level == 1), est)
 
 def fit_predict(level, y):
     m = model(level)
+    if BIG and level == 1 and len(X) > 20000:  # the linear model on a sample
+        idx = np.random.RandomState(0).choice(len(X), 20000, replace=False)
+        Xs, ys = X.iloc[idx], y.iloc[idx]
+        m.fit(Xs, np.log1p(np.clip(ys, 0, None)) if MODE == "regress_log" else ys)
+        if MODE == "regress_log":
+            return np.clip(np.expm1(m.predict(Xt)), 0, None), None
+        if MODE == "label":
+            return m.predict(Xt), None
+        if MODE in ("proba", "multiproba"):
+            return m.predict_proba(Xt), list(m.classes_)
+        return m.predict(Xt), None
     if MODE == "regress_log":
         m.fit(X, np.log1p(np.clip(y, 0, None)))
         return np.clip(np.expm1(m.predict(Xt)), 0, None), None
@@ -119,7 +145,7 @@ sub = pd.DataFrame({ID: test[ID]})
 for target in TARGETS:
     y = train[target]
     pred, classes = fit_predict(min(LEVEL, 4), y)
-    if LEVEL >= 4:
+    if LEVEL >= 4 and not BIG:
         p2, _ = fit_predict(2, y)
         if MODE in ("proba", "multiproba", "regress", "regress_log"):
             pred = 0.6 * pred + 0.4 * p2
