@@ -476,7 +476,8 @@ function Env:run_code(code, mode)
     else
       res.submission_file = archived:match("[^/]+$")
       local tg = core.clock()
-      res.submission = grade.grade(self.spec, archived)
+      if not self.answers then self.answers = require("dojo.table").read(self.spec.answers) end
+      res.submission = grade.grade(self.spec, archived, { answers = self.answers })
       res.grade_s = core.clock() - tg
     end
     if res.submission.status ~= "SUCCESS" then res.status = "FAILED" end
@@ -744,6 +745,7 @@ function Env:close()
   if self.started and not self.finished then self:finish("closed") end
   self.closed = true
   core.tree_remove(self.paths.work) -- scratch: code and submissions are archived in OUT
+  if self.answers then self.answers:close() self.answers = nil end
 end
 
 Env.__close = Env.close
