@@ -120,23 +120,14 @@ def model(level):
 
 def fit_predict(level, y):
     m = model(level)
+    Xf, yf = X, y
     if BIG and level == 1 and len(X) > 20000:  # the linear model on a sample
         idx = np.random.RandomState(0).choice(len(X), 20000, replace=False)
-        Xs, ys = X.iloc[idx], y.iloc[idx]
-        m.fit(Xs, np.log1p(np.clip(ys, 0, None)) if MODE == "regress_log" else ys)
-        if MODE == "regress_log":
-            return np.clip(np.expm1(m.predict(Xt)), 0, None), None
-        if MODE == "label":
-            return m.predict(Xt), None
-        if MODE in ("proba", "multiproba"):
-            return m.predict_proba(Xt), list(m.classes_)
-        return m.predict(Xt), None
+        Xf, yf = X.iloc[idx], y.iloc[idx]
     if MODE == "regress_log":
-        m.fit(X, np.log1p(np.clip(y, 0, None)))
+        m.fit(Xf, np.log1p(np.clip(yf, 0, None)))
         return np.clip(np.expm1(m.predict(Xt)), 0, None), None
-    m.fit(X, y)
-    if MODE == "label":
-        return m.predict(Xt), None
+    m.fit(Xf, yf)
     if MODE in ("proba", "multiproba"):
         return m.predict_proba(Xt), list(m.classes_)
     return m.predict(Xt), None
