@@ -470,7 +470,8 @@ function Env:run_code(code, mode)
   local kind = core.path_stat(p.submission)
   if kind then
     local archived = p.out .. string.format("/submission_%d.csv", n)
-    local ok, cerr = core.file_copy(p.submission, archived, grade.MAX_SUBMISSION_BYTES, self.opts.sync ~= false)
+    -- not fsync'd: the step's durable record is the trajectory line (with the scores)
+    local ok, cerr = core.file_copy(p.submission, archived, grade.MAX_SUBMISSION_BYTES, false)
     if not ok then
       res.submission = { status = "FAILED", error = { type = "InvalidSubmission", message = cerr } }
     else
