@@ -148,8 +148,10 @@ static int scan(rxbox *b, const char *s, size_t len, size_t *pos, int *notempty,
     return 1;
 }
 
-/* re:match(s [, init]) -> captures (or the whole match) | nil | nil, message */
-static int rx_match(lua_State *L)
+/* The shared start of match and find: (re, s [, init]) matched once. Returns 1 with *bp and
+   *sp set when it matched; otherwise 0 with the results (nil, or nil + message) pushed and
+   their count in *nret. */
+static int match_args(lua_State *L, rxbox **bp, const char **sp, int *nret)
 {
     rxbox *b = check_regex(L, 1);
     size_t len;
@@ -157,30 +159,39 @@ static int rx_match(lua_State *L)
     size_t start = start_offset(L, 3, len);
     char err[DJ_ERRLEN];
     int rc = match_at(b, s, len, start, 0, err, sizeof err);
-    if (rc < 0)
-        return dj_lua_fail(L, err);
+    if (rc < 0) {
+        *nret = dj_lua_fail(L, err);
+        return 0;
+    }
     if (rc == 0) {
         lua_pushnil(L);
-        return 1;
+        *nret = 1;
+        return 0;
     }
+    *bp = b;
+    *sp = s;
+    return 1;
+}
+
+/* re:match(s [, init]) -> captures (or the whole match) | nil | nil, message */
+static int rx_match(lua_State *L)
+{
+    rxbox *b;
+    const char *s;
+    int nret;
+    if (!match_args(L, &b, &s, &nret))
+        return nret;
     return push_captures(L, b, s);
 }
 
 /* re:find(s [, init]) -> start, stop, captures... | nil | nil, message */
 static int rx_find(lua_State *L)
 {
-    rxbox *b = check_regex(L, 1);
-    size_t len;
-    const char *s = luaL_checklstring(L, 2, &len);
-    size_t start = start_offset(L, 3, len);
-    char err[DJ_ERRLEN];
-    int rc = match_at(b, s, len, start, 0, err, sizeof err);
-    if (rc < 0)
-        return dj_lua_fail(L, err);
-    if (rc == 0) {
-        lua_pushnil(L);
-        return 1;
-    }
+    rxbox *b;
+    const char *s;
+    int nret;
+    if (!match_args(L, &b, &s, &nret))
+        return nret;
     lua_pushinteger(L, (lua_Integer)b->ov[0] + 1);
     lua_pushinteger(L, (lua_Integer)b->ov[1]);
     if (b->ngroups == 0)

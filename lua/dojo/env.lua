@@ -750,7 +750,6 @@ function Env:close()
 end
 
 Env.__close = Env.close
-Env.__gc = nil
 
 M.Env = Env
 return M

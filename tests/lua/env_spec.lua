@@ -39,11 +39,6 @@ local function new_env(opts)
 end
 
 local COPY_SAMPLE = "import shutil\nshutil.copy('data/sample_submission.csv', 'submission.csv')\nprint('copied')\n"
-local PERFECT_FROM = function(answers)
-  -- a submission written by the test (not by agent code) with the true answers
-  return answers
-end
-
 describe("competition definitions", function()
   local dir = tmpdir()
   local function define(name, body)
