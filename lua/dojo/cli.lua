@@ -485,27 +485,81 @@ local function is_tty()
   return r == true or r == 0
 end
 
+-- The LLM configuration of `dojo run` from its flags and the environment (dojo.llm).
+local LLM_FLAGS = { "provider", "model", "base_url", "temperature", "top_p", "max_tokens", "retries", "llm_timeout" }
+
+local function llm_config(opts)
+  local flags = {}
+  for _, k in ipairs(LLM_FLAGS) do flags[k] = opts[k] end
+  for _, k in ipairs { "temperature", "top_p" } do
+    local v = opts[k]
+    if v ~= nil then
+      local n = tonumber(v)
+      if not n or n ~= n or n < 0 or n == math.huge then
+        fail(EXIT_USAGE, string.format("run: --%s must be a number of 0 or more, not '%s'", k:gsub("_", "-"), v))
+      end
+      flags[k] = n
+    end
+  end
+  flags.max_tokens = number_opt("run", opts, "max_tokens", true)
+  flags.timeout = number_opt("run", opts, "llm_timeout")
+  flags.llm_timeout = nil
+  if opts.retries ~= nil then
+    local n = tonumber(opts.retries)
+    if not n or n < 0 or n ~= math.floor(n) then
+      fail(EXIT_USAGE, "run: --retries must be a non-negative integer, not '" .. opts.retries .. "'")
+    end
+    flags.retries = n
+  end
+  local cfg, err = require("dojo.llm").config(flags, os.getenv)
+  if not cfg then fail(EXIT_USAGE, "run: " .. err) end
+  return cfg
+end
+
 command("run", {
-  usage = "dojo run NAME [--agent AGENT] [--steps N] [--time S] [--exec-time S] [--memory MB] [--seed N]\n" ..
-          "                [--feedback POLICY] [--reward MODE] [--show-private] [--data-root DIR]\n" ..
-          "                [--competitions DIR] [--out DIR] [--model M] [--base-url URL] [--json]",
+  usage = "dojo run NAME [--agent baseline|mle|aide] [--steps N] [--time S] [--exec-time S] [--memory MB]\n" ..
+          "                [--seed N] [--feedback POLICY] [--reward MODE] [--show-private] [--data-root DIR]\n" ..
+          "                [--competitions DIR] [--out DIR] [--json]\n" ..
+          "                [--model M] [--provider P] [--base-url URL] [--temperature T] [--top-p P]\n" ..
+          "                [--max-tokens N] [--retries N] [--llm-timeout S] [--tool-calls] [--tools FILE]",
   summary = "play one episode with an agent (default: the scripted baseline)",
   details = "Prepares the competition if needed, runs the episode, shows each step (action,\n" ..
             "status, public score, position, elapsed), and writes OUT/trajectory.jsonl and\n" ..
             "OUT/summary.json (default OUT: runs/NAME-DATE-TIME). --steps: the step budget\n" ..
             "(default 20); --time: the episode's time budget in seconds; --exec-time and\n" ..
             "--memory: limits of each execution. --feedback base|concise|hints; --reward\n" ..
-            "position|raw|improvement; --show-private reveals the private score every step.",
+            "position|raw|improvement; --show-private reveals the private score every step.\n" ..
+            "\n" ..
+            "LLM agents: mle (one action per model reply, JSON actions or --tool-calls) and aide\n" ..
+            "(a tree search over whole programs). The model comes from --model/--provider/--base-url\n" ..
+            "or the environment: OPENAI_API_KEY, OPENAI_BASE_URL, ANTHROPIC_API_KEY, GEMINI_API_KEY,\n" ..
+            "DOJO_LLM_PROVIDER, DOJO_LLM_MODEL, DOJO_LLM_BASE_URL, DOJO_LLM_API_KEY. Keys are read\n" ..
+            "from the environment only and never written to the run's files. --tools FILE adds the\n" ..
+            "tools a Lua file returns to the agent's toolchain.",
   options = with(DATA_OPTS, { ["--json"] = "flag", ["--agent"] = "value", ["--steps"] = "value", ["--time"] = "value",
                               ["--exec-time"] = "value", ["--memory"] = "value", ["--seed"] = "value",
                               ["--out"] = "value", ["--model"] = "value", ["--base-url"] = "value",
+                              ["--provider"] = "value", ["--temperature"] = "value", ["--top-p"] = "value",
+                              ["--max-tokens"] = "value", ["--retries"] = "value", ["--llm-timeout"] = "value",
+                              ["--tool-calls"] = "flag", ["--tools"] = "value",
                               ["--feedback"] = "value", ["--reward"] = "value", ["--show-private"] = "flag" }),
   run = function(opts, args)
     if #args ~= 1 then fail(EXIT_USAGE, "run: needs exactly one NAME") end
     local agent = opts.agent or "baseline"
-    if agent == "baseline" and (opts.model or opts.base_url) then
-      fail(EXIT_USAGE, "run: --model and --base-url are for LLM agents; the baseline agent uses no model")
+    local agents = require "dojo.agents"
+    local amod, aerr = agents.get(agent)
+    if not amod then fail(EXIT_USAGE, "run: " .. aerr) end
+    local uses_llm = agents.uses_llm(agent)
+    if not uses_llm then
+      for _, k in ipairs { "model", "base_url", "provider", "temperature", "top_p", "max_tokens", "retries", "llm_timeout",
+                           "tool_calls", "tools" } do
+        if opts[k] then
+          fail(EXIT_USAGE, string.format("run: --%s is for LLM agents (mle, aide); the %s agent uses no model",
+                                         k:gsub("_", "-"), agent))
+        end
+      end
     end
+    if opts.tool_calls and agent ~= "mle" then fail(EXIT_USAGE, "run: --tool-calls is an option of the mle agent") end
     local env_opts = {
       data_root = opts.data_root, competitions = opts.competitions, output_dir = opts.out,
       max_steps = number_opt("run", opts, "steps", true), time_budget = number_opt("run", opts, "time"),
@@ -516,9 +570,25 @@ command("run", {
     if opts.seed and (not seed or seed ~= math.floor(seed) or seed < 0) then
       fail(EXIT_USAGE, "run: --seed must be a non-negative integer, not '" .. opts.seed .. "'")
     end
+    local agent_options, llm_record = {}, nil
+    if uses_llm then
+      local cfg = llm_config(opts)
+      agent_options.llm = cfg
+      agent_options.tool_calls = opts.tool_calls
+      llm_record = { provider = cfg.provider, model = cfg.model, base_url = cfg.base_url }
+      local tools = require "dojo.tools"
+      local chain = tools.default()
+      if opts.tools then
+        local terr
+        chain, terr = tools.load(opts.tools, chain)
+        if not chain then fail(EXIT_USAGE, "run: " .. terr) end
+      end
+      agent_options.tools = chain
+    end
     local run = require "dojo.run"
     local f = opts.json and io.stderr or io.stdout
-    local res, err = run.episode(args[1], { agent = agent, env = env_opts, seed = seed,
+    local res, err = run.episode(args[1], { agent = agent, env = env_opts, seed = seed, agent_options = agent_options,
+                                            llm_record = llm_record,
                                             progress = run.printer(f, not opts.json and is_tty()) })
     if not res then fail(EXIT_USAGE, "run: " .. err) end
     if opts.json then print_json(res) return EXIT_OK end
@@ -528,33 +598,43 @@ command("run", {
       local pp = fin.position.public
       out(string.format("public score %s, public position %d of %d\n", fmt_score(fin.public_score), pp.position, pp.total))
     end
+    local ag = res.agent
+    if ag and ag.calls then
+      out(string.format("model: %d calls, %d input + %d output tokens%s%s\n", ag.calls, ag.input_tokens, ag.output_tokens,
+                        ag.cost and string.format(", cost $%.4f", ag.cost) or "",
+                        ag.stopped and ("; the agent stopped: " .. ag.stopped) or ""))
+    end
     out(string.format("trajectory: %s\nsummary: %s\n", res.trajectory, res.summary))
     return EXIT_OK
   end,
 })
 
 command("export", {
-  usage = "dojo export [--format history|chat] RUN_DIR",
-  summary = "convert a run's trajectory: MLE-Dojo's history.json or chat-format JSONL",
+  usage = "dojo export [--format history|sft|rl] RUN_DIR",
+  summary = "convert a run's trajectory: MLE-Dojo's history.json, chat JSONL (sft) or RL step records",
+  details = "history: MLE-Dojo's history.json layout (one JSON document).\n" ..
+            "sft (alias chat): chat-format JSONL for supervised fine-tuning, {\"messages\": [...]}\n" ..
+            "  per episode (per step for aide), with the model's own replies.\n" ..
+            "rl: one JSON line per step: observation, action, reward, next_observation,\n" ..
+            "  terminated, truncated, info.",
   options = { ["--format"] = "value" },
   run = function(opts, args)
     if #args ~= 1 then fail(EXIT_USAGE, "export: needs exactly one RUN_DIR") end
+    local fmt = opts.format or "history"
+    if fmt ~= "history" and fmt ~= "chat" and fmt ~= "sft" and fmt ~= "rl" then
+      fail(EXIT_USAGE, "export: --format must be history, sft or rl, not '" .. fmt .. "'")
+    end
     local hist = require "dojo.history"
     local steps, err = hist.read(args[1] .. "/trajectory.jsonl")
     if not steps then fail(EXIT_USAGE, "export: " .. err) end
     local json = require "dojo.json"
-    local fmt = opts.format or "history"
     if fmt == "history" then
       out(assert(json.encode(hist.to_mledojo(steps), { indent = 2, nan = "null" })) .. "\n")
-    elseif fmt == "chat" then
-      local episodes, cur = {}, nil
-      for _, s in ipairs(steps) do
-        if s.kind == "reset" then cur = {} episodes[#episodes + 1] = cur end
-        if cur then cur[#cur + 1] = s end
-      end
-      for _, ep in ipairs(episodes) do out(assert(json.encode_line(hist.to_chat(ep), { nan = "null" })) .. "\n") end
-    else
-      fail(EXIT_USAGE, "export: --format must be history or chat, not '" .. fmt .. "'")
+      return EXIT_OK
+    end
+    for _, ep in ipairs(hist.episodes(steps)) do
+      local recs = fmt == "rl" and hist.to_rl(ep) or hist.to_chat(ep)
+      for _, r in ipairs(recs) do out(assert(json.encode_line(r, { nan = "null" })) .. "\n") end
     end
     return EXIT_OK
   end,

@@ -602,6 +602,14 @@ function Env:finish(reason, final)
   final = final or self:final_result(reason)
   self.final = final
   self.history:append({ kind = "final", episode = self.episode, final = final })
+  self:write_summary()
+  return final
+end
+
+-- (Re)writes summary.json from the episode's final result (dojo.run adds the agent's
+-- account of itself, self.agent_summary, once the agent is done).
+function Env:write_summary()
+  local final = self.final
   local summary = {
     competition = self.name, title = self.comp.title, metric = self.comp.metric,
     higher_is_better = self.comp.higher_is_better, leaderboard = (self.comp.leaderboard or {}).kind or "kaggle",
@@ -611,13 +619,16 @@ function Env:finish(reason, final)
                 scores = self.opts.scores, feedback = type(self.opts.feedback) == "string" and self.opts.feedback or "custom",
                 time_budget = self.opts.time_budget, interpreter = self.opts.interpreter },
     trajectory = self.paths.out .. "/trajectory.jsonl", work_dir = self.paths.work,
+    agent = self.agent_summary,
   }
   self.summary_path = self.history:write_summary(summary)
-  return final
+  return self.summary_path
 end
 
--- step(action, args) -> obs, reward, terminated, truncated, info
-function Env:step(name, args)
+-- step(action, args [, note]) -> obs, reward, terminated, truncated, info
+-- note: the agent's account of how it chose the action (its model's reply, tokens, cost),
+-- kept with the step's record.
+function Env:step(name, args, note)
   if not self.started then error("call env:reset() before env:step()", 2) end
   if self.done then
     local obs = { action = tostring(name), status = "FAILED", feedback = "The episode is over; call reset to start another." }
@@ -696,7 +707,7 @@ function Env:step(name, args)
     kind = "step", episode = self.episode, step = self.steps, action = r.action, args = args, status = r.status,
     reward = reward, feedback = text, error = r.error, syntax_error = r.syntax_error, info_type = r.info_type,
     code_file = r.code_file, submission_file = r.submission_file, elapsed_s = elapsed,
-    step_s = core.clock() - t_start,
+    step_s = core.clock() - t_start, agent = note,
   }
   if r.exec then
     local e = r.exec

@@ -69,21 +69,89 @@ function M.to_mledojo(steps)
   return json.array(out)
 end
 
--- Chat-format records for fine-tuning: the task as the user's first message, each action as
--- the assistant's reply (a JSON action), each observation as the next user message.
+-- The episodes of a trajectory: lists of its records, one list per reset.
+function M.episodes(steps)
+  local episodes, cur = {}, nil
+  for _, s in ipairs(steps) do
+    if s.kind == "reset" then cur = {} episodes[#episodes + 1] = cur end
+    if cur then cur[#cur + 1] = s end
+  end
+  return episodes
+end
+
+-- The assistant's message for a step: the model's own reply (its tool call in tool-calling
+-- mode) when an LLM chose the action, else the action as a JSON object.
+local function assistant_message(s)
+  local a = s.agent
+  if a and a.tool_call then
+    return { role = "assistant", content = a.reply ~= "" and a.reply or json.null,
+             tool_calls = json.array({ { id = a.tool_call.id or ("call_" .. s.step), type = "function",
+                                         ["function"] = { name = a.tool_call.name, arguments = a.tool_call.arguments } } }) }
+  end
+  if a and a.reply then return { role = "assistant", content = a.reply } end
+  return { role = "assistant", content = assert(json.encode({ action = s.action, params = s.args or json.object({}) })) }
+end
+
+-- to_chat(episode [, system]) -> list of {messages = ...}: chat-format records for supervised
+-- fine-tuning. A conversational agent's episode is one record: the system prompt, the task
+-- as the first user message, each reply as the assistant's, each observation as the next
+-- user (or tool) message. An agent that prompts afresh every step (aide) gives one record
+-- per step: its prompt and its reply.
 function M.to_chat(steps, system)
-  local msgs = {}
+  for _, s in ipairs(steps) do
+    if s.kind == "agent" and s.event == "start" and s.system then system = system or s.system end
+  end
+  local records, msgs = {}, {}
   if system then msgs[#msgs + 1] = { role = "system", content = system } end
   for _, s in ipairs(steps) do
     if s.kind == "reset" then
       msgs[#msgs + 1] = { role = "user", content = s.observation or "" }
-    elseif s.action then
-      msgs[#msgs + 1] = { role = "assistant",
-                          content = assert(json.encode({ action = s.action, params = s.args or json.object({}) })) }
-      msgs[#msgs + 1] = { role = "user", content = s.feedback or "" }
+    elseif s.kind == "step" and s.agent and s.agent.prompt then
+      local one = {}
+      if system then one[#one + 1] = { role = "system", content = system } end
+      one[#one + 1] = { role = "user", content = s.agent.prompt }
+      one[#one + 1] = assistant_message(s)
+      records[#records + 1] = { messages = one, step = s.step, reward = s.reward }
+    elseif s.kind == "step" then
+      local m = assistant_message(s)
+      msgs[#msgs + 1] = m
+      if m.tool_calls then
+        msgs[#msgs + 1] = { role = "tool", tool_call_id = m.tool_calls[1].id, content = s.feedback or "" }
+      else
+        msgs[#msgs + 1] = { role = "user", content = s.feedback or "" }
+      end
     end
   end
-  return { messages = msgs }
+  if #records == 0 then records[1] = { messages = msgs } end
+  return records
+end
+
+-- to_rl(episode) -> list of per-step records for reinforcement learning: the observation the
+-- agent acted on, its action, the reward, the next observation, and whether the episode ended
+-- after it: terminated when the agent stopped, truncated when a step or time budget ran out.
+function M.to_rl(steps)
+  local out, obs, last, reason = {}, nil, nil, nil
+  for _, s in ipairs(steps) do
+    if s.kind == "step" then last = s end
+    if s.kind == "final" and s.final then reason = s.final.reason end
+  end
+  for _, s in ipairs(steps) do
+    if s.kind == "reset" then
+      obs = s.observation or ""
+    elseif s.kind == "step" then
+      out[#out + 1] = {
+        episode = s.episode, step = s.step, observation = obs or "",
+        action = { name = s.action, params = s.args or json.object({}) },
+        reply = s.agent and s.agent.reply, reward = s.reward or 0, next_observation = s.feedback or "",
+        terminated = s == last and reason == "agent_done",
+        truncated = s == last and (reason == "max_steps" or reason == "time_budget"),
+        info = { status = s.status, exec_status = s.exec_status, public_score = s.public_score,
+                 position_score = s.position and s.position.score },
+      }
+      obs = s.feedback or ""
+    end
+  end
+  return out
 end
 
 return M

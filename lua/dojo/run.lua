@@ -19,27 +19,41 @@ function M.episode(name, opts)
   local env
   env, err = env_mod.make(name, opts.env or {})
   if not env then return nil, err end
-  local agent = agent_mod.new(opts.agent_options or {})
   local progress = opts.progress or function() end
   local ok, res = pcall(function()
+    local aopts = {}
+    for k, v in pairs(opts.agent_options or {}) do aopts[k] = v end
+    aopts.out = aopts.out or env.paths.out
+    aopts.record = function(rec) env.history:append(rec) end
+    if aopts.seed == nil then aopts.seed = opts.seed end
+    if aopts.tools then require("dojo.tools").install(aopts.tools) end
+    local agent = agent_mod.new(aopts)
     local obs, info = env:reset({ seed = opts.seed })
+    env.history:append({ kind = "agent", event = "start", agent = opts.agent or "baseline", episode = env.episode,
+                         llm = opts.llm_record, system = agent.system,
+                         tools = agent.chain and agent.chain:names() or nil })
     progress({ phase = "start", info = info, out = env.paths.out })
     local t0 = core.clock()
     while true do
-      local action, args = agent:act(obs, info)
+      local action, args, note = agent:act(obs, info)
       if action == nil then break end
       progress({ phase = "before", step = env.steps + 1, max_steps = env.opts.max_steps, action = action,
                  elapsed = core.clock() - t0 })
       local reward, truncated
-      obs, reward, _, truncated, info = env:step(action, args)
+      obs, reward, _, truncated, info = env:step(action, args, note)
       progress({ phase = "step", step = info.step, max_steps = info.max_steps, action = action, status = obs.status,
                  exec_status = obs.exec_status, public_score = obs.public_score, position = obs.position,
                  reward = reward, elapsed = core.clock() - t0, error = obs.error or obs.submission_error })
       if truncated then break end
     end
+    if agent.finish then agent:finish(obs, info) end
     local final = env:finish("agent_done")
+    if agent.summary then
+      env.agent_summary = agent:summary()
+      env:write_summary()
+    end
     progress({ phase = "done", final = final, out = env.paths.out })
-    return { final = final, out = env.paths.out, summary = env.summary_path,
+    return { final = final, out = env.paths.out, summary = env.summary_path, agent = env.agent_summary,
              trajectory = env.paths.out .. "/trajectory.jsonl", competition = name, steps = env.steps }
   end)
   env:close()
