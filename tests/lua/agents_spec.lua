@@ -307,6 +307,35 @@ describe("the mle agent", function()
   end)
 end)
 
+describe("the README's tools example", function()
+  local here = debug.getinfo(1, "S").source:match("^@(.*)/tests/lua/[^/]+$") or "."
+  local file = here .. "/examples/tools/data_tools.lua"
+
+  it("is the file README shows", function()
+    local readme = assert(core.file_read(here .. "/README.md"))
+    local text = assert(core.file_read(file))
+    local indented = ("\n" .. text:gsub("\n$", "")):gsub("\n([^\n])", "\n    %1")
+    assert.is_truthy(readme:find(indented, 1, true), "README's copy of examples/tools/data_tools.lua differs")
+  end)
+
+  it("runs in an episode: list_files and inspect_csv answer the model, a bad path gets a sentence", function()
+    local chain = assert(tools.load(file))
+    local _, steps = episode("mle", {
+      '{"action": "list_files", "params": {}}',
+      '{"action": "inspect_csv", "params": {"file": "train.csv", "values": 2}}',
+      '{"action": "inspect_csv", "params": {"file": "../private/test_answer.csv"}}',
+    }, { steps = 3, tools = chain })
+    local recs = of_kind(steps, "step")
+    assert.matches("train.csv  %d+", recs[1].feedback)
+    assert.matches("train.csv: 891 rows, 12 columns", recs[2].feedback, 1, true)
+    assert.matches("- Sex (string): 0 missing; male, female", recs[2].feedback, 1, true)
+    assert.are.equal("FAILED", recs[3].status)
+    assert.matches("give a file name in ./data", recs[3].feedback, 1, true)
+    dojo.actions.unregister("list_files")
+    dojo.actions.unregister("inspect_csv")
+  end)
+end)
+
 describe("the aide agent", function()
   local function reply(plan, code) return plan .. "\n\n```python\n" .. code .. "\n```" end
   local BUGGY = "import pandas as pd\nraise SystemExit('feature engineering failed')\n"
