@@ -504,6 +504,7 @@ local function llm_config(opts)
   flags.max_tokens = number_opt("run", opts, "max_tokens", true)
   flags.timeout = number_opt("run", opts, "llm_timeout")
   flags.llm_timeout = nil
+  flags.stream = opts.stream or nil
   if opts.retries ~= nil then
     local n = tonumber(opts.retries)
     if not n or n < 0 or n ~= math.floor(n) then
@@ -521,7 +522,8 @@ command("run", {
           "                [--seed N] [--feedback POLICY] [--reward MODE] [--show-private] [--data-root DIR]\n" ..
           "                [--competitions DIR] [--out DIR] [--json]\n" ..
           "                [--model M] [--provider P] [--base-url URL] [--temperature T] [--top-p P]\n" ..
-          "                [--max-tokens N] [--retries N] [--llm-timeout S] [--tool-calls] [--tools FILE]",
+          "                [--max-tokens N] [--retries N] [--llm-timeout S] [--stream] [--tool-calls]\n" ..
+          "                [--tools FILE]",
   summary = "play one episode with an agent (default: the scripted baseline)",
   details = "Prepares the competition if needed, runs the episode, shows each step (action,\n" ..
             "status, public score, position, elapsed), and writes OUT/trajectory.jsonl and\n" ..
@@ -541,7 +543,7 @@ command("run", {
                               ["--out"] = "value", ["--model"] = "value", ["--base-url"] = "value",
                               ["--provider"] = "value", ["--temperature"] = "value", ["--top-p"] = "value",
                               ["--max-tokens"] = "value", ["--retries"] = "value", ["--llm-timeout"] = "value",
-                              ["--tool-calls"] = "flag", ["--tools"] = "value",
+                              ["--tool-calls"] = "flag", ["--tools"] = "value", ["--stream"] = "flag",
                               ["--feedback"] = "value", ["--reward"] = "value", ["--show-private"] = "flag" }),
   run = function(opts, args)
     if #args ~= 1 then fail(EXIT_USAGE, "run: needs exactly one NAME") end
@@ -552,7 +554,7 @@ command("run", {
     local uses_llm = agents.uses_llm(agent)
     if not uses_llm then
       for _, k in ipairs { "model", "base_url", "provider", "temperature", "top_p", "max_tokens", "retries", "llm_timeout",
-                           "tool_calls", "tools" } do
+                           "tool_calls", "tools", "stream" } do
         if opts[k] then
           fail(EXIT_USAGE, string.format("run: --%s is for LLM agents (mle, aide); the %s agent uses no model",
                                          k:gsub("_", "-"), agent))
@@ -591,6 +593,9 @@ command("run", {
                                             llm_record = llm_record,
                                             progress = run.printer(f, not opts.json and is_tty()) })
     if not res then fail(EXIT_USAGE, "run: " .. err) end
+    if res.agent and res.agent.fatal then
+      fail(EXIT_USAGE, string.format("run: the model could not be used: %s (the run is recorded in %s)", res.agent.fatal, res.out))
+    end
     if opts.json then print_json(res) return EXIT_OK end
     local fin = res.final
     out(require("dojo.env").final_text(fin, load_comp("run", args[1], opts)) .. "\n")

@@ -249,6 +249,19 @@ describe("the mle agent", function()
     assert.matches("3 failed turns", summary.agent.stopped, 1, true)
   end)
 
+  it("stops at once on a rejected key or an unknown model, saying why", function()
+    for _, agent in ipairs { "mle", "aide" } do
+      local _, steps, summary = episode(agent, {
+        { error = "the API key was rejected by 127.0.0.1 (401): set OPENAI_API_KEY", kind = "auth" },
+        '{"action": "get_history", "params": {}}',
+      }, { steps = 4 })
+      assert.are.equal(1, summary.agent.calls, agent)
+      assert.matches("API key was rejected", summary.agent.fatal, 1, true)
+      assert.are.equal(summary.agent.fatal, summary.agent.stopped)
+      assert.are.equal(agent == "aide" and 1 or 0, #of_kind(steps, "step"))
+    end
+  end)
+
   it("calls tools in tool-calling mode, repairing bad arguments through a tool result", function()
     local _, steps, summary, client = episode("mle", {
       { content = "", tool_calls = { { id = "c1", name = "request_info", arguments = { info_type = "name" },

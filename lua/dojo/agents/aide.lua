@@ -165,6 +165,10 @@ function Agent:act(obs, info)
                                            max_tokens = self.o.max_tokens }, note)
       if not reply then
         self.o.record({ kind = "agent", event = "model_error", step = info.step + 1, error = err, agent = "aide" })
+        if self.meter.fatal then
+          self.stopped = err
+          return nil
+        end
         break
       end
       note.reply = reply.content

@@ -23,8 +23,9 @@ function M.options(opts)
   for k, v in pairs(opts or {}) do o[k] = v end
   if not o.client then
     if not o.llm then error("an LLM agent needs a model: give --model (or set DOJO_LLM_MODEL)", 0) end
-    local llm = require "dojo.llm"
-    o.client = llm.client(o.llm)
+    local client, err = require("dojo.llm").client(o.llm)
+    if not client then error(err, 0) end
+    o.client = client
   end
   o.tools = o.tools or require("dojo.tools").default()
   o.record = o.record or function() end
@@ -197,6 +198,10 @@ end
 local Meter = {}
 Meter.__index = Meter
 
+-- Model errors no retry or repair can mend: the agent stops at once (a rejected key, an
+-- unknown model or endpoint, a misconfigured client).
+M.FATAL = { auth = true, not_found = true, invalid = true }
+
 function M.meter(client)
   return setmetatable({ client = client, calls = 0, input_tokens = 0, output_tokens = 0, cost = nil, failures = 0,
                         repairs = 0, model_errors = 0, latency_s = 0 }, Meter)
@@ -213,6 +218,7 @@ function Meter:chat(messages, opts, note)
     self.model_errors = self.model_errors + 1
     note.errors = note.errors or {}
     note.errors[#note.errors + 1] = { message = err, kind = kind }
+    if M.FATAL[kind] then self.fatal = err end
     return nil, err, kind
   end
   local u = reply.usage or {}
@@ -235,7 +241,8 @@ end
 function Meter:summary(extra)
   local s = { calls = self.calls, input_tokens = self.input_tokens, output_tokens = self.output_tokens,
               total_tokens = self.input_tokens + self.output_tokens, cost = self.cost, failures = self.failures,
-              repairs = self.repairs, model_errors = self.model_errors, model_latency_s = self.latency_s }
+              repairs = self.repairs, model_errors = self.model_errors, model_latency_s = self.latency_s,
+              fatal = self.fatal }
   for k, v in pairs(extra or {}) do s[k] = v end
   return s
 end

@@ -125,6 +125,10 @@ function Agent:act(obs, info)
       local reply, err = self.meter:chat(msgs, self.chat_opts, note)
       if not reply then
         self.o.record({ kind = "agent", event = "model_error", step = info.step + 1, error = err, agent = "mle" })
+        if self.meter.fatal then
+          self.stopped = err
+          return nil
+        end
         break
       end
       local problem, call
