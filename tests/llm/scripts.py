@@ -86,4 +86,4 @@ write("inspect", [
     reply(act("inspect_csv", {"file": "train.csv"})),
 ])
 
-write("401", [{"status": 401, "body": {"error": {"message": "Incorrect API key provided"}}}])
+write("401", [{"status": 401, "error": "Incorrect API key provided"}])
