@@ -40,6 +40,15 @@ void dj_lua_open_regex(lua_State *L);
    string". */
 const char **dj_lua_strings(lua_State *L, int idx, const char *what, size_t *n);
 
+/* Fields of an options table at stack index idx; nil gives NULL, 0 or false, a wrong type
+   raises "field KEY must be ...". A string stays valid while the table holds it (len may be
+   NULL). A list of strings becomes a NULL-terminated scratch array left on the stack, as
+   dj_lua_strings makes it; *n (when n is not NULL) gets its length. */
+const char *dj_lua_field_string(lua_State *L, int idx, const char *key, size_t *len);
+double dj_lua_field_number(lua_State *L, int idx, const char *key);
+int dj_lua_field_bool(lua_State *L, int idx, const char *key);
+const char *const *dj_lua_field_strings(lua_State *L, int idx, const char *key, size_t *n);
+
 /* Pushes nil and a message; returns 2 (the `nil, message` convention). */
 int dj_lua_fail(lua_State *L, const char *msg);
 /* Registers the table, column, index and reader types and their functions into the module
