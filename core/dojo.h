@@ -518,9 +518,9 @@ const char *dojo_http_host(const dojo_http *h);
    and *len set (valid until the next call), 0 at the end of the body, or -kind and a
    sentence in err. */
 int dojo_http_read(dojo_http *h, const char **data, size_t *len, char *err, size_t errlen);
-/* Ends the transfer now and closes its connection; later reads fail with
-   DOJO_HTTP_ABORTED (unless the body had ended). The status and headers stay readable.
-   Safe to call twice, and on NULL. */
+/* Ends the transfer now and closes its connection; unless a read has returned the end of
+   the body (or a failure), later reads fail with DOJO_HTTP_ABORTED. The status and headers
+   stay readable. Safe to call twice, and on NULL. */
 void dojo_http_close(dojo_http *h);
 /* Closes (when needed) and releases the response; NULL is fine. */
 void dojo_http_free(dojo_http *h);

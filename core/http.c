@@ -31,7 +31,8 @@
  * Errors: each failure is one of enum dojo_http_error, and one sentence that names the host
  * (and for a connection, the port) but never the URL's path or query, nor any header: API
  * keys travel in headers and in query strings (Gemini's ?key=). dojo_http_close() ends a
- * transfer early; later reads fail with DOJO_HTTP_ABORTED.
+ * transfer and drops what it buffered: unless a read has already returned the end of the
+ * body (or a failure), later reads fail with DOJO_HTTP_ABORTED.
  *
  * libcurl is initialised once per process (curl_global_init under pthread_once) and never
  * cleaned up; every handle sets CURLOPT_NOSIGNAL, so threads may each run requests.
@@ -71,6 +72,7 @@ struct dojo_http {
 
     /* the end */
     int done;                    /* the transfer ended (result) or was closed */
+    int ended;                   /* a read returned the end of the body */
     CURLcode result;
     int too_large, oom, aborted;
     int kind;                    /* 0, or the dojo_http_error of a failure, message in msg */
@@ -519,7 +521,10 @@ int dojo_http_read(dojo_http *h, const char **data, size_t *len, char *err, size
         h->handed = 1;
         return 1;
     }
-    return h->kind ? failure(h, err, errlen) : 0;
+    if (h->kind)
+        return failure(h, err, errlen);
+    h->ended = 1;
+    return 0;
 }
 
 void dojo_http_close(dojo_http *h)
@@ -531,8 +536,8 @@ void dojo_http_close(dojo_http *h)
     curl_easy_cleanup(h->easy);
     h->easy = NULL;
     h->len = 0;
-    if (!h->done) {
-        h->done = 1;
+    h->done = 1;
+    if (!h->kind && !h->ended) { /* the caller stops before the end it has not seen */
         h->aborted = 1;
         classify(h);
     }
