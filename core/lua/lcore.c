@@ -2,9 +2,9 @@
  * lcore.c -- the Lua 5.4 module dojo.core: libdojo's API as Lua functions.
  *
  * Theory of operation: this file binds the kernel's plain functions (version, probe, file
- * I/O, gzip); ltable.c and lregex.c bind the object types. The same API is provided under
- * LuaJIT by lua/dojo/core_ffi.lua over the same libdojo.so, and lua/dojo/core.lua picks the
- * binding that fits the running interpreter. Misuse (a wrong argument type) raises an error;
+ * I/O, gzip); ltable.c, lregex.c and lhttp.c bind the object types. The same API is provided
+ * under LuaJIT by lua/dojo/core_ffi.lua over the same libdojo.so, and lua/dojo/core.lua picks
+ * the binding that fits the running interpreter. Misuse (a wrong argument type) raises an error;
  * expected failures (a missing file) return nil and a message. This module does not link
  * liblua: the interpreter that loads it provides the Lua API.
  */
@@ -218,5 +218,6 @@ int luaopen_dojo_core(lua_State *L)
     dj_lua_open_sandbox(L);
     dj_lua_open_fs(L);
     dj_lua_open_regex(L);
+    dj_lua_open_http(L);
     return 1;
 }

@@ -33,6 +33,9 @@ void dj_lua_open_sandbox(lua_State *L);
 void dj_lua_open_fs(lua_State *L);
 /* Registers the regex type and regex_compile into the module table at the top of the stack. */
 void dj_lua_open_regex(lua_State *L);
+/* Registers the http response type and http_open into the module table at the top of the
+   stack. */
+void dj_lua_open_http(lua_State *L);
 
 /* Collects the array of strings at stack index idx into a NULL-terminated scratch array
    (userdata left on the stack, so an error unwinding frees it); *n gets the count. The
