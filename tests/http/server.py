@@ -1,9 +1,13 @@
 #!/usr/bin/python3
 """tests/http/server.py PORTFILE -- the loopback HTTP server of tests/lua/http_spec.lua.
 
-Binds 127.0.0.1 on a port the kernel picks and writes two lines to PORTFILE: that port, and
-a port bound but never listened on (connections to it are refused). Serves until killed, or
-for --max-life seconds (300). Python's standard library only; loopback only.
+Binds 127.0.0.1 on a port the kernel picks and writes three lines to PORTFILE: that port, a
+port bound but never listened on (connections to it are refused), and the port of the same
+routes over TLS with a self-signed certificate (selfsigned.crt beside this file, for
+127.0.0.1, valid until 2126: a client that verifies certificates must refuse it; made with
+`openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 36500
+-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1`). Serves
+until killed, or for --max-life seconds (300). Python's standard library only; loopback only.
 
 Routes (a proxy's absolute-form request "GET http://host/ok" is routed by its path):
   /ok              200 "hello", Content-Type text/plain, X-Twice sent twice
@@ -23,6 +27,7 @@ Routes (a proxy's absolute-form request "GET http://host/ok" is routed by its pa
 import json
 import os
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -145,9 +150,17 @@ def main():
     server.daemon_threads = True
     refused = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     refused.bind(("127.0.0.1", 0))
+    here = os.path.dirname(os.path.abspath(__file__))
+    tls = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    tls.daemon_threads = True
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(os.path.join(here, "selfsigned.crt"), os.path.join(here, "selfsigned.key"))
+    tls.socket = ctx.wrap_socket(tls.socket, server_side=True)
+    threading.Thread(target=tls.serve_forever, daemon=True).start()
     tmp = portfile + ".tmp"
     with open(tmp, "w") as f:
-        f.write("%d\n%d\n" % (server.server_address[1], refused.getsockname()[1]))
+        f.write("%d\n%d\n%d\n" % (server.server_address[1], refused.getsockname()[1],
+                                   tls.server_address[1]))
     os.rename(tmp, portfile)
     threading.Timer(life, lambda: os._exit(0)).start()
     server.serve_forever()

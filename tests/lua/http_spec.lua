@@ -32,9 +32,9 @@ local function start_server()
   while dojo.core.clock() - t0 < 15 do
     local s = read_file(base .. ".port")
     if s then
-      local port, refused = s:match("^(%d+)\n(%d+)\n$")
+      local port, refused, tls = s:match("^(%d+)\n(%d+)\n(%d+)\n$")
       if port then
-        server.port, server.refused = tonumber(port), tonumber(refused)
+        server.port, server.refused, server.tls = tonumber(port), tonumber(refused), tonumber(tls)
         return
       end
     end
@@ -195,6 +195,13 @@ describe("dojo.http.request", function()
     assert.equal("connect", kind)
     assert.equal("could not connect to 127.0.0.1 port " .. server.refused .. ": Connection refused", err)
     assert.is_false(has(err, "SECRET"))
+  end)
+
+  it("verifies TLS certificates: a self-signed one fails as tls", function()
+    local res, err, kind = request { url = "https://127.0.0.1:" .. server.tls .. "/ok" }
+    assert.is_nil(res)
+    assert.equal("tls", kind)
+    assert.truthy(err:find("^TLS with 127%.0%.0%.1 failed: .*certificate"), err)
   end)
 
   it("fails a body over max_bytes as too_large, with or without a length", function()
