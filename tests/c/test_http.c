@@ -304,7 +304,8 @@ void test_http(void)
     o.method = "DELETE";
     o.body = NULL;
     rc = dojo_http_open(&o, &h, err, sizeof err);
-    CHECK(rc == 0 && read_all(h, body, sizeof body, &total, err, sizeof err) == 0, "DELETE: %s", err);
+    CHECK(rc == 0 && read_all(h, body, sizeof body, &total, err, sizeof err) == 0, "DELETE: %s",
+          err);
     CHECK(strcmp(body, "DELETE ") == 0, "DELETE echo '%s'", body);
     dojo_http_free(h);
     o.method = "GET /x HTTP/1.1\r\n";
@@ -315,7 +316,8 @@ void test_http(void)
     o.headers = bad;
     o.nheaders = 1;
     rc = dojo_http_open(&o, &h, err, sizeof err);
-    CHECK(rc == -DOJO_HTTP_ERROR && strstr(err, "request header 1") != NULL, "CRLF header: %s", err);
+    CHECK(rc == -DOJO_HTTP_ERROR && strstr(err, "request header 1") != NULL, "CRLF header: %s",
+          err);
     dj_test_end();
 
     dj_test_begin("http: 404 and 500 are responses, not failures");
@@ -335,7 +337,8 @@ void test_http(void)
     dojo_http_free(h);
     h = get("/redirect", 10, 0, &rc, err, sizeof err);
     CHECK(rc == 0 && h && dojo_http_status(h) == 302, "302 returned");
-    CHECK(h && header(h, "location", 0) && strcmp(header(h, "location", 0), "/ok") == 0, "location");
+    const char *loc = h ? header(h, "location", 0) : NULL;
+    CHECK(loc && strcmp(loc, "/ok") == 0, "location %s", loc ? loc : "(none)");
     dojo_http_free(h);
     dojo_http_opts_init(&o);
     o.url = url("/redirect");
@@ -410,7 +413,8 @@ void test_http(void)
     dj_test_begin("http: a host name that cannot resolve is kind resolve");
     /* a 70-byte label is not a valid DNS name: the resolver refuses it without a query */
     dojo_http_opts_init(&o);
-    o.url = "http://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.invalid/x";
+    o.url = "http://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.invalid/x";
     o.timeout = 10;
     rc = dojo_http_open(&o, &h, err, sizeof err);
     CHECK(rc == -DOJO_HTTP_RESOLVE && !h, "rc %d: %s", rc, err);
@@ -515,7 +519,7 @@ void test_http(void)
         dojo_http_close(h);
         const char *d;
         size_t n;
-        CHECK(dojo_http_read(h, &d, &n, err, sizeof err) == 0, "closed after the end: still the end");
+        CHECK(dojo_http_read(h, &d, &n, err, sizeof err) == 0, "closed after the end: the end");
     }
     dojo_http_free(h);
     dojo_http_close(NULL);
