@@ -601,7 +601,7 @@ command("run", {
     out(require("dojo.env").final_text(fin, load_comp("run", args[1], opts)) .. "\n")
     if fin.submitted ~= false and fin.position and fin.position.public then
       local pp = fin.position.public
-      out(string.format("public score %s, public position %d of %d\n", fmt_score(fin.public_score), pp.position, pp.total))
+      out(string.format("public score %.6g, public leaderboard %s\n", fin.public_score, require("dojo.feedback").position(pp)))
     end
     local ag = res.agent
     if ag and ag.calls then

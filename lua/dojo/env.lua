@@ -745,8 +745,8 @@ function M.final_text(final, comp)
   if final.private_score then parts[#parts + 1] = string.format("Private score %.6g.", final.private_score) end
   local pp = final.position and final.position.private
   if pp then
-    parts[#parts + 1] = string.format("Private leaderboard position %d of %d (position score %.4f)%s.", pp.position, pp.total,
-                                      pp.score, (comp.leaderboard or {}).kind == "reference ladder" and " on the reference ladder" or "")
+    parts[#parts + 1] = string.format("Private leaderboard: %s (position score %.4f)%s.", feedback.position(pp), pp.score,
+                                      (comp.leaderboard or {}).kind == "reference ladder" and " on the reference ladder" or "")
   end
   if final.medal and final.medal ~= "none" then parts[#parts + 1] = "Medal: " .. final.medal .. "." end
   return table.concat(parts, " ")

@@ -6,10 +6,7 @@ local OUT_MAX, ERR_MAX = 4000, 6000
 
 local function position_line(pos, which)
   if not pos then return nil end
-  if pos.position > pos.total then
-    return string.format("%s leaderboard: below all %d entries (position score 0)", which, pos.total)
-  end
-  return string.format("%s leaderboard: position %d of %d (position score %.4f)", which, pos.position, pos.total, pos.score)
+  return string.format("%s leaderboard: %s (position score %.4f)", which, fb.position(pos), pos.score)
 end
 
 return function(r, ctx)

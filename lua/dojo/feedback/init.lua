@@ -56,6 +56,13 @@ function M.score(v)
 end
 
 -- The last `max` bytes of a stream, cut at a line start, with a note of what was cut.
+-- A leaderboard position as words: "position 12 of 300", or "below all 300 entries" when
+-- the score beats none of them (MLE-Dojo's p = N + 1).
+function M.position(pos)
+  if pos.position > pos.total then return string.format("below all %d entries", pos.total) end
+  return string.format("position %d of %d", pos.position, pos.total)
+end
+
 function M.tail(s, max)
   if not s or s == "" then return nil end
   if #s <= max then return s end
