@@ -13,7 +13,7 @@ local json = common.json
 
 local M = {}
 
-local function tool_config(tc, tools)
+local function tool_config(tc)
   if tc == nil then return nil end
   local mode, names
   if tc == "auto" then mode = "AUTO"
@@ -23,7 +23,6 @@ local function tool_config(tc, tools)
     mode = "ANY"
     names = json.array { type(tc) == "table" and tc.name or tc }
   end
-  if not tools then return nil end
   return { functionCallingConfig = { mode = mode, allowedFunctionNames = names } }
 end
 
@@ -71,7 +70,7 @@ function M.build(req)
                    parametersJsonSchema = common.schema(t.parameters or { type = "object", properties = {} }) }
     end
     body.tools = json.array { { functionDeclarations = decls } }
-    body.toolConfig = tool_config(req.tool_choice, true)
+    body.toolConfig = tool_config(req.tool_choice)
   end
   local url = cfg.base_url .. "/v1beta/models/" .. M.model_path(cfg.model)
               .. (req.stream and ":streamGenerateContent?alt=sse" or ":generateContent")

@@ -18,9 +18,11 @@
 --   Providers: openai, anthropic, gemini (the three wire formats) and, speaking OpenAI's:
 --   azure, vllm (http://localhost:8000/v1), ollama (http://localhost:11434/v1), llamacpp
 --   (http://localhost:8080/v1), deepseek (DEEPSEEK_API_KEY), openrouter (OPENROUTER_API_KEY),
---   xai (XAI_API_KEY). Aliases: google = gemini, claude = anthropic.
+--   xai (XAI_API_KEY), gemini-openai (Gemini's OpenAI-compatible endpoint, GEMINI_API_KEY).
+--   Aliases: google = gemini, claude = anthropic.
 --   When no provider is given it is inferred from the base URL (anthropic.com -> anthropic,
---   generativelanguage.googleapis.com -> gemini, *.openai.azure.com -> azure, any other URL
+--   generativelanguage.googleapis.com -> gemini (.../v1beta/openai -> gemini-openai),
+--   *.openai.azure.com -> azure, any other URL
 --   -> an OpenAI-compatible server unless the model says otherwise), then from the model
 --   (claude-* -> anthropic, gemini-* -> gemini), then from which key is set (OpenAI,
 --   Anthropic, Gemini, in that order), else openai.
@@ -88,6 +90,7 @@ local PRESETS = {
   openai     = { wire = "openai", base_url = "https://api.openai.com/v1", key_env = { "OPENAI_API_KEY" }, base_env = "OPENAI_BASE_URL" },
   anthropic  = { wire = "anthropic", base_url = "https://api.anthropic.com", key_env = { "ANTHROPIC_API_KEY" }, base_env = "ANTHROPIC_BASE_URL" },
   gemini     = { wire = "gemini", base_url = "https://generativelanguage.googleapis.com", key_env = { "GEMINI_API_KEY", "GOOGLE_API_KEY" }, base_env = "GEMINI_BASE_URL" },
+  ["gemini-openai"] = { wire = "openai", base_url = "https://generativelanguage.googleapis.com/v1beta/openai", key_env = { "GEMINI_API_KEY", "GOOGLE_API_KEY" } },
   azure      = { wire = "openai", azure = true, key_env = { "AZURE_OPENAI_API_KEY", "OPENAI_API_KEY" }, base_env = "AZURE_OPENAI_ENDPOINT" },
   vllm       = { wire = "openai", base_url = "http://localhost:8000/v1", key_env = {} },
   ollama     = { wire = "openai", base_url = "http://localhost:11434/v1", key_env = {} },
@@ -96,7 +99,7 @@ local PRESETS = {
   openrouter = { wire = "openai", base_url = "https://openrouter.ai/api/v1", key_env = { "OPENROUTER_API_KEY" } },
   xai        = { wire = "openai", base_url = "https://api.x.ai/v1", key_env = { "XAI_API_KEY" } },
 }
-local PRESET_NAMES = "openai, anthropic, gemini, azure, vllm, ollama, llamacpp, deepseek, openrouter, xai"
+local PRESET_NAMES = "openai, anthropic, gemini, gemini-openai, azure, vllm, ollama, llamacpp, deepseek, openrouter, xai"
 local ALIASES = { google = "gemini", claude = "anthropic", ["llama.cpp"] = "llamacpp",
                   ["openai-compatible"] = "openai", ["azure-openai"] = "azure" }
 
@@ -153,7 +156,11 @@ end
 local function host_kind(url)
   local h = (common.host(url) or ""):lower()
   if h == "anthropic.com" or h:match("%.anthropic%.com$") then return "anthropic" end
-  if h == "generativelanguage.googleapis.com" then return "gemini" end
+  if h == "generativelanguage.googleapis.com" then
+    -- ".../v1beta/openai" is Gemini's OpenAI-compatible endpoint
+    if common.path(url):match("/openai/?$") then return "gemini-openai" end
+    return "gemini"
+  end
   if h:match("%.openai%.azure%.com$") or h:match("%.cognitiveservices%.azure%.com$") then return "azure" end
   return nil
 end
