@@ -125,9 +125,9 @@ describe("dojo.llm config", function()
     { "DOJO_LLM_API_KEY beats OPENAI_API_KEY",
       { model = "m" }, { DOJO_LLM_API_KEY = KEY, OPENAI_API_KEY = "other-key-123" },
       { key_source = "DOJO_LLM_API_KEY" } },
-    { "--api-key beats DOJO_LLM_API_KEY",
+    { "the api_key setting beats DOJO_LLM_API_KEY",
       { model = "m", api_key = KEY }, { DOJO_LLM_API_KEY = "other-key-123" },
-      { key_source = "--api-key", api_key = "***" } },
+      { key_source = "api_key", api_key = "***" } },
     { "DOJO_LLM_BASE_URL beats OPENAI_BASE_URL",
       { model = "m" }, { OPENAI_API_KEY = KEY, OPENAI_BASE_URL = "https://a.example/v1", DOJO_LLM_BASE_URL = "https://b.example/v1" },
       { base_url = "https://b.example/v1" } },
@@ -182,11 +182,11 @@ describe("dojo.llm config", function()
 
   local errors = {
     { "no model", {}, { OPENAI_API_KEY = KEY }, { "--model", "DOJO_LLM_MODEL" } },
-    { "no OpenAI key", { model = "gpt-4o" }, {}, { "--api-key", "OPENAI_API_KEY", "DOJO_LLM_API_KEY" } },
-    { "no Anthropic key", { model = "claude-x" }, {}, { "--api-key", "ANTHROPIC_API_KEY" } },
-    { "no Gemini key", { model = "gemini-x" }, {}, { "--api-key", "GEMINI_API_KEY" } },
+    { "no OpenAI key", { model = "gpt-4o" }, {}, { "set OPENAI_API_KEY (or DOJO_LLM_API_KEY)", "api.openai.com" } },
+    { "no Anthropic key", { model = "claude-x" }, {}, { "set ANTHROPIC_API_KEY" } },
+    { "no Gemini key", { model = "gemini-x" }, {}, { "set GEMINI_API_KEY" } },
     { "no key for a remote OpenAI-compatible server", { model = "m", base_url = "https://llm.example.org/v1" }, {},
-      { "--api-key", "OPENAI_API_KEY", "llm.example.org" } },
+      { "OPENAI_API_KEY", "llm.example.org" } },
     { "an unknown provider", { model = "m", provider = "acme" }, {}, { "unknown LLM provider 'acme'", "anthropic" } },
     { "a base URL that is not http(s)", { model = "m", base_url = "ftp://x" }, { OPENAI_API_KEY = KEY },
       { "'ftp://x'", "--base-url" } },
@@ -197,7 +197,7 @@ describe("dojo.llm config", function()
     { "a bad top_p", { model = "m", top_p = 1.5 }, { OPENAI_API_KEY = KEY }, { "--top-p" } },
     { "a fractional max_tokens", { model = "m", max_tokens = 2.5 }, { OPENAI_API_KEY = KEY }, { "--max-tokens" } },
     { "negative retries", { model = "m", retries = -1 }, { OPENAI_API_KEY = KEY }, { "--retries" } },
-    { "a zero timeout", { model = "m", timeout = 0 }, { OPENAI_API_KEY = KEY }, { "--timeout" } },
+    { "a zero timeout", { model = "m", timeout = 0 }, { OPENAI_API_KEY = KEY }, { "--llm-timeout" } },
     { "a bad stream", { model = "m", stream = "maybe" }, { OPENAI_API_KEY = KEY }, { "--stream" } },
     { "Azure without an endpoint", { model = "m", provider = "azure" }, { AZURE_OPENAI_API_KEY = KEY },
       { "--base-url", "AZURE_OPENAI_ENDPOINT" } },
@@ -264,7 +264,7 @@ describe("dojo.llm redaction", function()
     assert.are.equal("***", copy.api_key)
     local c, err = llm.client(copy, { transport = function() end })
     -- resolved from os.getenv: either a client (a key in the environment) or one sentence
-    if not c then assert.truthy(contains(err, "--api-key")) end
+    if not c then assert.truthy(contains(err, "API key")) end
   end)
 end)
 

@@ -31,7 +31,9 @@
 --   is dropped). Azure: the resource endpoint ("https://NAME.openai.azure.com", the model
 --   being the deployment), a ".../openai/deployments/NAME" URL, or ".../openai/v1".
 --   A model is required, and so is a key unless the base URL is on this machine
---   (localhost, 127.x, ::1). Errors are one sentence naming the flag and the variable.
+--   (localhost, 127.x, ::1). Errors are one sentence naming the dojo CLI's flag (--model,
+--   --base-url, --temperature, --llm-timeout...) and the variable to set; keys are named by
+--   their variable only (the CLI takes keys from the environment, never from its flags).
 --   The config is a plain table (provider = the wire format, preset = e.g. "ollama",
 --   model, base_url, api_key = "***", key_source = where the key came from, azure, ...):
 --   its key is held privately, so tostring(cfg) and json.encode(cfg) show "***". A copy
@@ -123,7 +125,10 @@ end
 
 local CFG_MT = { __name = "llm.config", __tostring = redacted_string, __metatable = "llm.config" }
 
-local function flag_name(name) return "--" .. name:gsub("_", "-") end
+-- How a setting is named in messages: the dojo CLI's flag (keys have none: the CLI reads
+-- them from the environment only, so that they never show in a process list).
+local FLAG_NAMES = { timeout = "--llm-timeout", api_key = "api_key" }
+local function flag_name(name) return FLAG_NAMES[name] or ("--" .. name:gsub("_", "-")) end
 
 -- A number setting (a number or a numeric string) within [lo, hi]; nil when unset.
 local function number_setting(v, label, lo, hi, integer, what)
@@ -247,7 +252,7 @@ function M.config(flags, env)
   end
 
   -- the key
-  local key, key_source = flag("api_key"), "--api-key"
+  local key, key_source = flag("api_key"), "api_key"
   if key == "***" then key = nil end -- a redacted config passed back as flags
   if not key then key, key_source = getenv("DOJO_LLM_API_KEY"), "DOJO_LLM_API_KEY" end
   if not key then
@@ -264,7 +269,7 @@ function M.config(flags, env)
   local is_local = common.is_local(base)
   if not key and not is_local then
     local var = preset.key_env[1]
-    return nil, string.format("no API key for %s at %s: pass --api-key KEY or set %s",
+    return nil, string.format("no API key for %s at %s: set %s",
                               pname, common.host(base) or base,
                               var and (var .. " (or DOJO_LLM_API_KEY)") or "DOJO_LLM_API_KEY")
   end
@@ -476,12 +481,12 @@ local function http_failure(cfg, url, res)
   if status == 401 or status == 403 then
     f.kind = "auth"
     local hint
-    if cfg.key_source and cfg.key_source ~= "--api-key" then
-      hint = "check " .. cfg.key_source .. " or pass --api-key"
+    if cfg.key_source and cfg.key_source ~= "api_key" then
+      hint = "check " .. cfg.key_source
     elseif cfg.key_source then
-      hint = "check --api-key" .. (cfg.key_env and (" or set " .. cfg.key_env) or "")
+      hint = "check the api_key setting"
     else
-      hint = "pass --api-key KEY or set " .. (cfg.key_env or "DOJO_LLM_API_KEY")
+      hint = "set " .. (cfg.key_env and (cfg.key_env .. " (or DOJO_LLM_API_KEY)") or "DOJO_LLM_API_KEY")
     end
     f.msg = string.format("the API key was rejected by %s (%d%s): %s", host, status, detail, hint)
   elseif status == 404 then
