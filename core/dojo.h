@@ -465,6 +465,70 @@ int dojo_sandbox_run(const dojo_sandbox_policy *policy, dojo_sandbox_result *res
 void dojo_sandbox_result_clear(dojo_sandbox_result *res);
 
 /* ---------------------------------------------------------------------------------------
+ * HTTP client: libcurl, for the LLM providers' APIs. The caller pulls: dojo_http_open
+ * returns once the status line and headers have arrived, then each dojo_http_read returns
+ * the next piece of the body as the server sends it (a server-sent-events stream is read
+ * event by event). Nothing calls back into the caller. See core/http.c.
+ * ------------------------------------------------------------------------------------- */
+
+typedef struct dojo_http dojo_http;
+
+enum dojo_http_error {           /* failures: dojo_http_open and dojo_http_read return minus one */
+    DOJO_HTTP_TIMEOUT = 1,       /* connect_timeout or timeout passed */
+    DOJO_HTTP_CONNECT = 2,       /* the connection was refused or could not be made */
+    DOJO_HTTP_RESOLVE = 3,       /* the host name (or the proxy's) did not resolve */
+    DOJO_HTTP_TLS = 4,           /* TLS handshake or certificate verification failed */
+    DOJO_HTTP_TOO_LARGE = 5,     /* the body exceeds max_bytes */
+    DOJO_HTTP_ABORTED = 6,       /* dojo_http_close ended the transfer early */
+    DOJO_HTTP_ERROR = 7          /* anything else: a bad URL, a connection reset, ... */
+};
+
+typedef struct dojo_http_opts {
+    const char *url;                 /* http:// or https:// */
+    const char *method;              /* NULL: GET, or POST when there is a body */
+    const char *body;                /* request body of body_len bytes (NULL: none) */
+    size_t body_len;
+    const char *const *headers;      /* nheaders request headers, each "Name: value" */
+    size_t nheaders;
+    double connect_timeout;          /* seconds to connect (0: libcurl's default, 300) */
+    double timeout;                  /* seconds for the whole exchange, reads included (0: none) */
+    const char *proxy;               /* NULL: $http_proxy, $https_proxy, $no_proxy, $ALL_PROXY
+                                        as libcurl reads them; "": no proxy */
+    uint64_t max_bytes;              /* largest body accepted (0: no limit) */
+    int follow_redirects;            /* 1: follow up to 10 redirects (0: return them) */
+} dojo_http_opts;
+
+/* Sets the defaults above (all zero). Always call it before filling in the options. */
+void dojo_http_opts_init(dojo_http_opts *o);
+/* Sends the request and waits for the response's status line and headers. 0: *out is the
+   response (release it with dojo_http_free); on failure -kind (a dojo_http_error), *out
+   NULL and one sentence in err naming the host (never the URL's path or query, nor a
+   header). An HTTP error status (404, 500) is a response, not a failure. */
+int dojo_http_open(const dojo_http_opts *o, dojo_http **out, char *err, size_t errlen);
+/* The status code (200, 404, ...). */
+int dojo_http_status(const dojo_http *h);
+/* The response's headers, as sent (names in their original case, repeats kept). */
+size_t dojo_http_header_count(const dojo_http *h);
+/* Header i (0-based) into *name and *value, valid until dojo_http_free; -1 when i is out of
+   range. */
+int dojo_http_header(const dojo_http *h, size_t i, const char **name, const char **value);
+/* The URL's host, as the messages name it. */
+const char *dojo_http_host(const dojo_http *h);
+/* The next piece of the body, as it arrives (blocking, within the timeout): 1 with *data
+   and *len set (valid until the next call), 0 at the end of the body, or -kind and a
+   sentence in err. */
+int dojo_http_read(dojo_http *h, const char **data, size_t *len, char *err, size_t errlen);
+/* Ends the transfer now and closes its connection; unless a read has returned the end of
+   the body (or a failure), later reads fail with DOJO_HTTP_ABORTED. The status and headers
+   stay readable. Safe to call twice, and on NULL. */
+void dojo_http_close(dojo_http *h);
+/* Closes (when needed) and releases the response; NULL is fine. */
+void dojo_http_free(dojo_http *h);
+/* "timeout", "connect", "resolve", "tls", "too_large", "aborted", or "error" (for any other
+   number) */
+const char *dojo_http_error_name(int kind);
+
+/* ---------------------------------------------------------------------------------------
  * Embedding: a Lua state hosting the dojo framework, driven by JSON strings.
  * Strings returned by these functions are JSON documents owned by the caller:
  * release them with dojo_free(). A runtime is used by one thread at a time.

@@ -2,12 +2,13 @@
  * lcore.c -- the Lua 5.4 module dojo.core: libdojo's API as Lua functions.
  *
  * Theory of operation: this file binds the kernel's plain functions (version, probe, file
- * I/O, gzip); ltable.c and lregex.c bind the object types. The same API is provided under
- * LuaJIT by lua/dojo/core_ffi.lua over the same libdojo.so, and lua/dojo/core.lua picks the
- * binding that fits the running interpreter. Misuse (a wrong argument type) raises an error;
+ * I/O, gzip); ltable.c, lregex.c and lhttp.c bind the object types. The same API is provided
+ * under LuaJIT by lua/dojo/core_ffi.lua over the same libdojo.so, and lua/dojo/core.lua picks
+ * the binding that fits the running interpreter. Misuse (a wrong argument type) raises an error;
  * expected failures (a missing file) return nil and a message. This module does not link
  * liblua: the interpreter that loads it provides the Lua API.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,57 @@ const char **dj_lua_strings(lua_State *L, int idx, const char *what, size_t *n)
     v[len] = NULL;
     *n = len;
     return v;
+}
+
+const char *const *dj_lua_field_strings(lua_State *L, int idx, const char *key, size_t *n)
+{
+    size_t count = 0;
+    if (n)
+        *n = 0;
+    idx = lua_absindex(L, idx);
+    lua_getfield(L, idx, key);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        return NULL;
+    }
+    if (!lua_istable(L, -1))
+        luaL_error(L, "field %s must be a list of strings", key);
+    char what[64];
+    snprintf(what, sizeof what, "field %s", key);
+    const char **v = dj_lua_strings(L, -1, what, &count);
+    lua_remove(L, -2); /* the list: the options table keeps its strings alive */
+    if (n)
+        *n = count;
+    return v;
+}
+
+double dj_lua_field_number(lua_State *L, int idx, const char *key)
+{
+    lua_getfield(L, idx, key);
+    int isnum = 0;
+    double v = lua_isnil(L, -1) ? 0 : (double)lua_tonumberx(L, -1, &isnum);
+    if (!isnum && !lua_isnil(L, -1))
+        luaL_error(L, "field %s must be a number", key);
+    lua_pop(L, 1);
+    return v;
+}
+
+int dj_lua_field_bool(lua_State *L, int idx, const char *key)
+{
+    lua_getfield(L, idx, key);
+    int v = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    return v;
+}
+
+const char *dj_lua_field_string(lua_State *L, int idx, const char *key, size_t *len)
+{
+    lua_getfield(L, idx, key);
+    if (!lua_isnil(L, -1) && lua_type(L, -1) != LUA_TSTRING)
+        luaL_error(L, "field %s must be a string", key);
+    const char *s = lua_isnil(L, -1) ? NULL : lua_tolstring(L, -1, len);
+    lua_pop(L, 1); /* the options table keeps the string alive */
+    return s;
 }
 
 static int l_version(lua_State *L)
@@ -166,5 +218,6 @@ int luaopen_dojo_core(lua_State *L)
     dj_lua_open_sandbox(L);
     dj_lua_open_fs(L);
     dj_lua_open_regex(L);
+    dj_lua_open_http(L);
     return 1;
 }

@@ -7,53 +7,9 @@
  * an error leaks nothing; the strings stay alive because the policy table holds them. The
  * result becomes a plain Lua table; the captured output is copied and released at once.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "lcore.h"
-
-/* Field key of table idx as a NULL-terminated array of strings (NULL when absent); the
-   scratch array stays on the stack. */
-static const char *const *string_list(lua_State *L, int idx, const char *key)
-{
-    lua_getfield(L, idx, key);
-    if (lua_isnil(L, -1)) {
-        lua_pop(L, 1);
-        return NULL;
-    }
-    if (!lua_istable(L, -1))
-        luaL_error(L, "policy field %s must be a list of strings", key);
-    size_t n;
-    char what[48];
-    snprintf(what, sizeof what, "policy field %s", key);
-    const char **v = dj_lua_strings(L, -1, what, &n);
-    lua_remove(L, -2); /* the list: the policy table keeps its strings alive */
-    return v;
-}
-
-static double num_field(lua_State *L, int idx, const char *key)
-{
-    lua_getfield(L, idx, key);
-    double v = lua_isnil(L, -1) ? 0 : (double)luaL_checknumber(L, -1);
-    lua_pop(L, 1);
-    return v;
-}
-
-static int bool_field(lua_State *L, int idx, const char *key)
-{
-    lua_getfield(L, idx, key);
-    int v = lua_toboolean(L, -1);
-    lua_pop(L, 1);
-    return v;
-}
-
-static const char *str_field(lua_State *L, int idx, const char *key)
-{
-    lua_getfield(L, idx, key);
-    const char *s = lua_isnil(L, -1) ? NULL : luaL_checkstring(L, -1);
-    lua_pop(L, 1); /* the policy table keeps the string alive */
-    return s;
-}
 
 static void set_num(lua_State *L, const char *key, double v)
 {
@@ -72,22 +28,22 @@ static int l_sandbox_run(lua_State *L)
     luaL_checktype(L, 1, LUA_TTABLE);
     dojo_sandbox_policy p;
     dojo_sandbox_policy_init(&p);
-    p.cmd = str_field(L, 1, "cmd");
-    p.cwd = str_field(L, 1, "cwd");
-    p.argv = string_list(L, 1, "argv");
-    p.env = string_list(L, 1, "env");
-    p.read = string_list(L, 1, "read");
-    p.write = string_list(L, 1, "write");
-    p.time_s = num_field(L, 1, "time_s");
-    p.wall_s = num_field(L, 1, "wall_s");
-    p.memory_bytes = (uint64_t)num_field(L, 1, "memory_bytes");
-    p.procs = (int64_t)num_field(L, 1, "procs");
-    p.fsize_bytes = (uint64_t)num_field(L, 1, "fsize_bytes");
-    p.output_bytes = (uint64_t)num_field(L, 1, "output_bytes");
-    p.output_fails = bool_field(L, 1, "output_fails");
-    p.net = bool_field(L, 1, "net");
-    p.gpu = bool_field(L, 1, "gpu");
-    p.disable = (int)num_field(L, 1, "disable");
+    p.cmd = dj_lua_field_string(L, 1, "cmd", NULL);
+    p.cwd = dj_lua_field_string(L, 1, "cwd", NULL);
+    p.argv = dj_lua_field_strings(L, 1, "argv", NULL);
+    p.env = dj_lua_field_strings(L, 1, "env", NULL);
+    p.read = dj_lua_field_strings(L, 1, "read", NULL);
+    p.write = dj_lua_field_strings(L, 1, "write", NULL);
+    p.time_s = dj_lua_field_number(L, 1, "time_s");
+    p.wall_s = dj_lua_field_number(L, 1, "wall_s");
+    p.memory_bytes = (uint64_t)dj_lua_field_number(L, 1, "memory_bytes");
+    p.procs = (int64_t)dj_lua_field_number(L, 1, "procs");
+    p.fsize_bytes = (uint64_t)dj_lua_field_number(L, 1, "fsize_bytes");
+    p.output_bytes = (uint64_t)dj_lua_field_number(L, 1, "output_bytes");
+    p.output_fails = dj_lua_field_bool(L, 1, "output_fails");
+    p.net = dj_lua_field_bool(L, 1, "net");
+    p.gpu = dj_lua_field_bool(L, 1, "gpu");
+    p.disable = (int)dj_lua_field_number(L, 1, "disable");
     dojo_sandbox_result r;
     char err[DJ_ERRLEN];
     if (dojo_sandbox_run(&p, &r, err, sizeof err) < 0)

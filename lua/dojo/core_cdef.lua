@@ -236,6 +236,39 @@ typedef struct dojo_sandbox_result {
 int dojo_sandbox_run(const dojo_sandbox_policy *policy, dojo_sandbox_result *res,
                      char *err, size_t errlen);
 void dojo_sandbox_result_clear(dojo_sandbox_result *res);
+typedef struct dojo_http dojo_http;
+enum dojo_http_error {
+    DOJO_HTTP_TIMEOUT = 1,
+    DOJO_HTTP_CONNECT = 2,
+    DOJO_HTTP_RESOLVE = 3,
+    DOJO_HTTP_TLS = 4,
+    DOJO_HTTP_TOO_LARGE = 5,
+    DOJO_HTTP_ABORTED = 6,
+    DOJO_HTTP_ERROR = 7
+};
+typedef struct dojo_http_opts {
+    const char *url;
+    const char *method;
+    const char *body;
+    size_t body_len;
+    const char *const *headers;
+    size_t nheaders;
+    double connect_timeout;
+    double timeout;
+    const char *proxy;
+    uint64_t max_bytes;
+    int follow_redirects;
+} dojo_http_opts;
+void dojo_http_opts_init(dojo_http_opts *o);
+int dojo_http_open(const dojo_http_opts *o, dojo_http **out, char *err, size_t errlen);
+int dojo_http_status(const dojo_http *h);
+size_t dojo_http_header_count(const dojo_http *h);
+int dojo_http_header(const dojo_http *h, size_t i, const char **name, const char **value);
+const char *dojo_http_host(const dojo_http *h);
+int dojo_http_read(dojo_http *h, const char **data, size_t *len, char *err, size_t errlen);
+void dojo_http_close(dojo_http *h);
+void dojo_http_free(dojo_http *h);
+const char *dojo_http_error_name(int kind);
 typedef struct dojo_runtime dojo_runtime;
 typedef struct dojo_env dojo_env;
 dojo_runtime *dojo_runtime_new(const char *lua_root, char *err, size_t errlen);

@@ -1020,12 +1020,12 @@ end
 
 local function cstrings(list, key, keep)
   if list == nil then return nil end
-  if type(list) ~= "table" then error("policy field " .. key .. " must be a list of strings", 3) end
+  if type(list) ~= "table" then error("field " .. key .. " must be a list of strings", 3) end
   local n = #list
   local arr = ffi.new("const char *[?]", n + 1)
   for i = 1, n do
     if type(list[i]) ~= "string" then
-      error(string.format("policy field %s: entry %d is not a string", key, i), 3)
+      error(string.format("field %s: entry %d is not a string", key, i), 3)
     end
     arr[i - 1] = list[i]
   end
@@ -1284,6 +1284,101 @@ function Regex.groups(re)
   local names = {}
   for i, name in pairs(re._names) do names[name] = i end
   return re._n, names
+end
+
+---------------------------------------------------------------------------------------------
+-- HTTP: the same response type as core/lua/lhttp.c (see its theory of operation).
+
+local Http = {}
+Http.__index = Http
+Http.__name = "dojo.http"
+
+local function check_http(h, fname)
+  if getmetatable(h) ~= Http then
+    error(string.format("bad argument #1 to '%s' (dojo.http expected, got %s)", fname,
+                        h == nil and "no value" or type(h)), 3)
+  end
+  if not h._h then error("http response is closed", 3) end
+  return h._h
+end
+
+local function http_fail(rc)
+  return nil, errmsg(), ffi.string(C.dojo_http_error_name(-rc))
+end
+
+local function field(t, key, want)
+  local v = t[key]
+  if v ~= nil and type(v) ~= want then error("field " .. key .. " must be a " .. want, 3) end
+  return v
+end
+
+local outbuf = ffi.new("dojo_http *[1]")
+local databuf = ffi.new("const char *[1]")
+local namebuf, valuebuf = ffi.new("const char *[1]"), ffi.new("const char *[1]")
+local lenbuf = ffi.new("size_t[1]")
+
+function M.http_open(t)
+  if type(t) ~= "table" then error("bad argument #1 to 'http_open' (table expected)", 2) end
+  local o = ffi.new("dojo_http_opts")
+  C.dojo_http_opts_init(o)
+  local keep = { t }
+  o.url = field(t, "url", "string")
+  o.method = field(t, "method", "string")
+  local body = field(t, "body", "string")
+  if body then o.body, o.body_len = body, #body end
+  local headers = t.headers
+  o.headers = cstrings(headers, "headers", keep)
+  o.nheaders = headers and #headers or 0
+  o.proxy = field(t, "proxy", "string")
+  o.connect_timeout = field(t, "connect_timeout", "number") or 0
+  o.timeout = field(t, "timeout", "number") or 0
+  local max = field(t, "max_bytes", "number") or 0
+  if not (max >= 0 and max < 1.8e19) then
+    error("bad argument #1 to 'http_open' (max_bytes must be >= 0)", 2)
+  end
+  o.max_bytes = max
+  o.follow_redirects = t.follow_redirects and 1 or 0
+  local rc = C.dojo_http_open(o, outbuf, errbuf, ERRLEN)
+  keep = nil
+  if rc < 0 then return http_fail(rc) end
+  return setmetatable({ _h = ffi.gc(outbuf[0], C.dojo_http_free) }, Http)
+end
+
+function Http.status(h) return C.dojo_http_status(check_http(h, "status")) end
+
+function Http.headers(h)
+  local p = check_http(h, "headers")
+  local list, i = {}, 0
+  while C.dojo_http_header(p, i, namebuf, valuebuf) == 0 do
+    i = i + 1
+    list[i] = { ffi.string(namebuf[0]), ffi.string(valuebuf[0]) }
+  end
+  return list
+end
+
+function Http.read(h)
+  local rc = C.dojo_http_read(check_http(h, "read"), databuf, lenbuf, errbuf, ERRLEN)
+  if rc < 0 then return http_fail(rc) end
+  if rc == 0 then return nil end
+  return ffi.string(databuf[0], lenbuf[0])
+end
+
+function Http.abort(h) C.dojo_http_close(check_http(h, "abort")) end
+
+function Http.close(h)
+  if getmetatable(h) ~= Http then error("bad argument #1 to 'close' (dojo.http expected)", 2) end
+  if h._h then
+    C.dojo_http_free(ffi.gc(h._h, nil))
+    h._h = nil
+  end
+end
+Http.__gc = Http.close
+Http.__close = Http.close
+
+Http.__tostring = function(h)
+  if not h._h then return "dojo.http (closed)" end
+  return string.format("dojo.http %d from %s", C.dojo_http_status(h._h),
+                       ffi.string(C.dojo_http_host(h._h)))
 end
 
 require("dojo.core_fs_ffi")(M, C, ffi, errbuf, ERRLEN)

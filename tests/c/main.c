@@ -18,6 +18,7 @@ void test_sandbox(void);
 void test_fs(void);
 void test_regex(void);
 void test_gz(void);
+void test_http(void);
 
 
 static int ncase, nfail, case_failed;
@@ -99,6 +100,7 @@ static const struct {
     {"probe", test_probe},     {"table", test_table},
     {"metrics", test_metrics}, {"layers", test_layers},
     {"sandbox", test_sandbox}, {"embed", test_embed},      {"fs", test_fs},
+    {"http", test_http},
 };
 
 int main(int argc, char **argv)
