@@ -11,10 +11,11 @@
 --
 -- Matching a model name (after dropping a routing prefix such as "openai/" or "models/"):
 -- an exact name first; then keys that start with "^", which are Lua patterns (the longest
--- pattern that matches wins); then the longest key that is a prefix of the name ending at
--- a "-", "." or ":" (so "gpt-4o" covers "gpt-4o-2024-08-06", while the longer
--- "gpt-4o-mini" wins for "gpt-4o-mini-2024-07-18"). A table of the same shape passed as
--- `extra` (a config's `prices`) is searched before the registry.
+-- pattern that matches wins); then a key followed only by a snapshot suffix: a date
+-- ("-2024-08-06", "-20250514", "@20250514"), "-latest" or a version ("-001"). So "gpt-4o"
+-- prices "gpt-4o-2024-08-06" but not "gpt-4o-mini-..." (listed on its own) nor "o3" the
+-- differently priced "o3-pro": an unlisted variant has no price rather than a wrong one.
+-- A table of the same shape passed as `extra` (a config's `prices`) is searched first.
 local M = {}
 
 local registry = {
@@ -67,8 +68,14 @@ function M.register(name, p)
   return true
 end
 
-local function boundary(c)
-  return c == "-" or c == "." or c == ":" or c == "@" or c == "_"
+-- The suffixes that name a snapshot of the same model.
+local SNAPSHOT = { "^%-%d%d%d%d%-%d%d%-%d%d$", "^%-%d%d%d%d%d%d%d%d$", "^@%d%d%d%d%d%d%d%d$", "^%-latest$", "^%-%d%d%d$" }
+
+local function snapshot_suffix(rest)
+  for _, pat in ipairs(SNAPSHOT) do
+    if rest:find(pat) then return true end
+  end
+  return false
 end
 
 local function search(tbl, name)
@@ -85,7 +92,7 @@ local function search(tbl, name)
   if best then return best end
   for key, price in pairs(tbl) do
     if type(key) == "string" and type(price) == "table" and #key > best_len and #key < #name
-       and name:sub(1, #key) == key and boundary(name:sub(#key + 1, #key + 1)) then
+       and name:sub(1, #key) == key and snapshot_suffix(name:sub(#key + 1)) then
       best, best_len = price, #key
     end
   end
