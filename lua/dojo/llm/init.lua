@@ -607,6 +607,9 @@ function Client:chat(messages, opts)
         else
           reply, perr = wire.parse(v, ctx)
           if reply and opts.keep_raw then reply.raw = v end
+          if not reply and type(v) == "table" and v.error ~= nil then
+            perr = "the server reported an error: " .. (common.error_message(text) or "no message")
+          end
         end
       end
       if not reply then
