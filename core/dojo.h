@@ -107,6 +107,8 @@ int dojo_sha256_file(const char *path, char *hex_out, char *err, size_t errlen);
 /* Seconds: monotonic (for durations), and wall-clock since the epoch, with fraction. */
 double dojo_clock_now(void);
 double dojo_clock_wall(void);
+/* Sleeps for the given seconds (resumed after signals; <= 0, NaN: returns at once). */
+void dojo_sleep(double seconds);
 
 /* ---------------------------------------------------------------------------------------
  * Compression: gzip (RFC 1952) in memory, with zlib. See core/gz.c.

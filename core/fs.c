@@ -822,3 +822,18 @@ static double clock_seconds(clockid_t id)
 double dojo_clock_now(void) { return clock_seconds(CLOCK_MONOTONIC); }
 
 double dojo_clock_wall(void) { return clock_seconds(CLOCK_REALTIME); }
+
+void dojo_sleep(double seconds)
+{
+    if (!(seconds > 0))
+        return;
+    if (seconds > 1e9)
+        seconds = 1e9;
+    struct timespec ts;
+    ts.tv_sec = (time_t)seconds;
+    ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
+    if (ts.tv_nsec > 999999999L)
+        ts.tv_nsec = 999999999L;
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
+    }
+}

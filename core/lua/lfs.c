@@ -120,6 +120,12 @@ static int l_time(lua_State *L)
     return 1;
 }
 
+static int l_sleep(lua_State *L)
+{
+    dojo_sleep((double)luaL_checknumber(L, 1));
+    return 0;
+}
+
 static const luaL_Reg fs_functions[] = {
     {"dir_make", l_dir_make},
     {"dir_list", l_dir_list},
@@ -130,6 +136,7 @@ static const luaL_Reg fs_functions[] = {
     {"sha256_file", l_sha256_file},
     {"clock", l_clock},
     {"time", l_time},
+    {"sleep", l_sleep},
     {NULL, NULL},
 };
 

@@ -34,6 +34,7 @@ void dojo_sha256(const void *data, size_t len, char *hex_out);
 int dojo_sha256_file(const char *path, char *hex_out, char *err, size_t errlen);
 double dojo_clock_now(void);
 double dojo_clock_wall(void);
+void dojo_sleep(double seconds);
 char *dojo_gzip(const void *data, size_t len, int level, size_t *out_len,
                 char *err, size_t errlen);
 char *dojo_gunzip(const void *data, size_t len, size_t max_out, size_t *out_len,

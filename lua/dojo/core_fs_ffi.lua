@@ -102,4 +102,8 @@ return function(M, C, ffi, errbuf, ERRLEN)
 
   function M.clock() return tonumber(C.dojo_clock_now()) end
   function M.time() return tonumber(C.dojo_clock_wall()) end
+  function M.sleep(s)
+    if type(s) ~= "number" then error("bad argument #1 to 'sleep' (number expected, got " .. type(s) .. ")", 2) end
+    C.dojo_sleep(s)
+  end
 end

@@ -331,19 +331,10 @@ local function default_transport()
   return http.request
 end
 
-local function default_clock()
-  local ok, core = pcall(require, "dojo.core")
-  if ok and type(core) == "table" and type(core.clock) == "function" then return core.clock end
-  return os.time
-end
+local function default_clock() return require("dojo.core").clock end
 
 local function default_sleep(s)
-  if s <= 0 then return end
-  local ok, core = pcall(require, "dojo.core")
-  if ok and type(core) == "table" and type(core.sleep) == "function" then return core.sleep(s) end
-  local hok, http = pcall(require, "dojo.http")
-  if hok and type(http) == "table" and type(http.sleep) == "function" then return http.sleep(s) end
-  os.execute(string.format("sleep %.3f", s))
+  if s > 0 then require("dojo.core").sleep(s) end
 end
 
 local function check_fn(v, name)
