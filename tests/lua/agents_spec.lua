@@ -23,7 +23,9 @@ local ROOT = tmpdir()
 local function scripted(replies)
   local c = { sent = {}, opts = {} }
   function c:chat(messages, opts)
-    self.sent[#self.sent + 1] = messages
+    local copy = {}
+    for i, m in ipairs(messages) do copy[i] = m end -- as sent (a real client serializes at once)
+    self.sent[#self.sent + 1] = copy
     self.opts[#self.opts + 1] = opts
     local r = table.remove(replies, 1)
     if r == nil then return nil, "script exhausted", "error" end

@@ -152,58 +152,37 @@ function Agent:act(obs, info)
     self.phase = "search"
   end
   self:observe(obs)
-  while self.consecutive < self.o.max_failures do
-    local stage, parent = self:choose()
-    local note = { agent = "aide", stage = stage, parent = parent and parent.id }
-    local prompt = self:prompt(stage, parent)
-    note.prompt = prompt
-    local msgs = { { role = "system", content = SYSTEM }, { role = "user", content = prompt } }
-    local code, reply
-    for attempt = 0, self.o.max_repairs do
-      local err
-      reply, err = self.meter:chat(msgs, { temperature = self.o.temperature, top_p = self.o.top_p,
-                                           max_tokens = self.o.max_tokens }, note)
-      if not reply then
-        self.o.record({ kind = "agent", event = "model_error", step = info.step + 1, error = err, agent = "aide" })
-        if self.meter.fatal then
-          self.stopped = err
-          return nil
-        end
-        break
-      end
-      note.reply = reply.content
-      code = common.extract_code(reply.content or "")
-      if code and code:match("%S") then break end
-      code = nil
-      note.rejected = note.rejected or {}
-      note.rejected[#note.rejected + 1] = { reply = reply.content, problem = "no ```python block" }
-      if attempt < self.o.max_repairs then
-        self.meter.repairs = self.meter.repairs + 1
-        msgs[#msgs + 1] = { role = "assistant", content = reply.content or "" }
-        msgs[#msgs + 1] = { role = "user", content = "Your reply had no program. Answer with a short plan and " ..
-                                                     "then the whole program in a single ```python block." }
-      end
-    end
-    if code then
-      self.consecutive = 0
-      local plan = (reply.content or ""):match("^(.-)```") or ""
-      plan = plan:gsub("^%s+", ""):gsub("%s+$", "")
-      local node = { id = #self.nodes + 1, step = info.step + 1, stage = stage, parent = parent and parent.id,
-                     children = {}, plan = plan, code = code,
-                     debug_depth = stage == "debug" and parent.debug_depth + 1 or 0 }
-      if parent then parent.children[#parent.children + 1] = node.id end
-      self.nodes[#self.nodes + 1] = node
-      self.pending = node
-      note.node = node.id
-      return "execute_code", { code = code }, note
-    end
-    self.consecutive = self.consecutive + 1
-    self.meter.failures = self.meter.failures + 1
-    self.o.record({ kind = "agent", event = "failed_turn", step = info.step + 1, agent = "aide", calls = note.calls,
-                    rejected = note.rejected, errors = note.errors })
-  end
-  self.stopped = string.format("%d failed turns in a row", self.consecutive)
-  return nil
+  local stage, parent
+  local got, note = common.ask(self, info, "aide", {
+    note = function()
+      stage, parent = self:choose()
+      return { agent = "aide", stage = stage, parent = parent and parent.id }
+    end,
+    messages = function(n)
+      n.prompt = self:prompt(stage, parent)
+      return { { role = "system", content = SYSTEM }, { role = "user", content = n.prompt } }
+    end,
+    opts = { temperature = self.o.temperature, top_p = self.o.top_p, max_tokens = self.o.max_tokens },
+    read = function(reply)
+      local code = common.extract_code(reply.content or "")
+      if code and code:match("%S") then return { code = code, reply = reply.content or "" } end
+      return nil, "no ```python block", {
+        { role = "assistant", content = reply.content or "" },
+        { role = "user", content = "Your reply had no program. Answer with a short plan and then the whole program " ..
+                                   "in a single ```python block." } }
+    end,
+  })
+  if not got then return nil end
+  local plan = got.reply:match("^(.-)```") or ""
+  plan = plan:gsub("^%s+", ""):gsub("%s+$", "")
+  local node = { id = #self.nodes + 1, step = info.step + 1, stage = stage, parent = parent and parent.id,
+                 children = {}, plan = plan, code = got.code,
+                 debug_depth = stage == "debug" and parent.debug_depth + 1 or 0 }
+  if parent then parent.children[#parent.children + 1] = node.id end
+  self.nodes[#self.nodes + 1] = node
+  self.pending = node
+  note.node = node.id
+  return "execute_code", { code = got.code }, note
 end
 
 -- Called by dojo.run when the episode ends: the last node's result is recorded too.

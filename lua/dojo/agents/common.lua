@@ -238,6 +238,54 @@ function Meter:chat(messages, opts, note)
   return reply
 end
 
+-- ask(agent, info, t) -> value, note | nil: asks the model until a reply is usable.
+--   t.note       the step's note to start from
+--   t.messages   the conversation of this turn (repairs are appended to it)
+--   t.opts       the chat options
+--   t.read(reply, note) -> value | nil, problem, repair: a usable reply's value, or the
+--                problem and the messages that ask for a repair
+-- An unusable reply is sent back up to max_repairs times; then the turn is a failure, and
+-- the next turn starts afresh (t.messages is called again), up to max_failures turns in a
+-- row. A fatal model error stops at once. The agent has o, meter and consecutive; on nil,
+-- agent.stopped says why.
+function M.ask(agent, info, name, t)
+  local o, meter = agent.o, agent.meter
+  while agent.consecutive < o.max_failures do
+    local note = t.note()
+    local msgs = t.messages(note)
+    for attempt = 0, o.max_repairs do
+      local reply, err = meter:chat(msgs, t.opts, note)
+      if not reply then
+        o.record({ kind = "agent", event = "model_error", step = info.step + 1, error = err, agent = name })
+        if meter.fatal then
+          agent.stopped = err
+          return nil
+        end
+        break
+      end
+      note.reply = reply.content
+      local value, problem, repair = t.read(reply, note)
+      if value ~= nil then
+        agent.consecutive = 0
+        note.finish_reason = reply.finish_reason
+        return value, note
+      end
+      note.rejected = note.rejected or {}
+      note.rejected[#note.rejected + 1] = { reply = reply.content, problem = problem }
+      if attempt < o.max_repairs then
+        meter.repairs = meter.repairs + 1
+        for _, m in ipairs(repair) do msgs[#msgs + 1] = m end
+      end
+    end
+    agent.consecutive = agent.consecutive + 1
+    meter.failures = meter.failures + 1
+    o.record({ kind = "agent", event = "failed_turn", step = info.step + 1, agent = name, calls = note.calls,
+               rejected = note.rejected, errors = note.errors })
+  end
+  agent.stopped = string.format("%d failed turns in a row", agent.consecutive)
+  return nil
+end
+
 function Meter:summary(extra)
   local s = { calls = self.calls, input_tokens = self.input_tokens, output_tokens = self.output_tokens,
               total_tokens = self.input_tokens + self.output_tokens, cost = self.cost, failures = self.failures,

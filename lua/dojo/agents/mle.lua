@@ -115,56 +115,25 @@ end
 
 function Agent:act(obs, info)
   self:observe(obs, info)
-  while self.consecutive < self.o.max_failures do
-    local note = { agent = "mle" }
-    local extra = {} -- this turn's rejected replies and the repair requests
-    local action, args, msg
-    for attempt = 0, self.o.max_repairs do
-      local msgs = common.fit(self.head, self.turns, self.o.context_tokens)
-      for _, m in ipairs(extra) do msgs[#msgs + 1] = m end
-      local reply, err = self.meter:chat(msgs, self.chat_opts, note)
-      if not reply then
-        self.o.record({ kind = "agent", event = "model_error", step = info.step + 1, error = err, agent = "mle" })
-        if self.meter.fatal then
-          self.stopped = err
-          return nil
-        end
-        break
-      end
-      local problem, call
-      action, args, msg, call = self:read(reply)
-      note.reply = reply.content
+  local got, note = common.ask(self, info, "mle", {
+    note = function() return { agent = "mle" } end,
+    messages = function() return common.fit(self.head, self.turns, self.o.context_tokens) end,
+    opts = self.chat_opts,
+    read = function(reply, n)
+      local action, args, msg, call = self:read(reply)
       if msg.tool_calls then
         local c = msg.tool_calls[1]
-        note.tool_call = { id = c.id, name = c.name, arguments = c.arguments_text }
+        n.tool_call = { id = c.id, name = c.name, arguments = c.arguments_text }
       end
-      if action then
-        note.finish_reason = reply.finish_reason
-        break
-      end
-      problem = args
-      note.rejected = note.rejected or {}
-      note.rejected[#note.rejected + 1] = { reply = reply.content, problem = problem }
-      if attempt < self.o.max_repairs then
-        self.meter.repairs = self.meter.repairs + 1
-        extra[#extra + 1] = msg
-        extra[#extra + 1] = repair_message(problem, call, self.o.tool_calls)
-      end
-    end
-    if action then
-      self.consecutive = 0
-      msg.tool_calls = msg.tool_calls and { msg.tool_calls[1] }
-      local turn = { msg, pending = { id = msg.tool_calls and msg.tool_calls[1].id, name = action } }
-      self.turns[#self.turns + 1] = turn
-      return action, args, note
-    end
-    self.consecutive = self.consecutive + 1
-    self.meter.failures = self.meter.failures + 1
-    self.o.record({ kind = "agent", event = "failed_turn", step = info.step + 1, agent = "mle", calls = note.calls,
-                    rejected = note.rejected, errors = note.errors })
-  end
-  self.stopped = string.format("%d failed turns in a row", self.consecutive)
-  return nil
+      if not action then return nil, args, { msg, repair_message(args, call, self.o.tool_calls) } end
+      return { action = action, args = args, msg = msg }
+    end,
+  })
+  if not got then return nil end
+  local msg = got.msg
+  msg.tool_calls = msg.tool_calls and { msg.tool_calls[1] }
+  self.turns[#self.turns + 1] = { msg, pending = { id = msg.tool_calls and msg.tool_calls[1].id, name = got.action } }
+  return got.action, got.args, note
 end
 
 function Agent:summary()

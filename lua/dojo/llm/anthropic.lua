@@ -24,14 +24,7 @@ end
 function M.build(req)
   local cfg = req.cfg
   local system, msgs = {}, json.array()
-  local function add(role, block)
-    local last = msgs[#msgs]
-    if not last or last.role ~= role then
-      last = { role = role, content = json.array() }
-      msgs[#msgs + 1] = last
-    end
-    last.content[#last.content + 1] = block
-  end
+  local add = common.grouper(msgs, "content")
   for _, m in ipairs(req.messages) do
     if m.role == "system" then
       if m.content and m.content ~= "" then system[#system + 1] = m.content end

@@ -171,6 +171,21 @@ function M.finish(reason)
   return FINISH[reason] or reason:lower()
 end
 
+--- add(role, item) for a list of messages: item joins the last message when it has that
+--- role, else a new message {role =, [field] = {item}} starts; Anthropic and Gemini want
+--- consecutive messages of one role merged.
+function M.grouper(list, field)
+  return function(role, item)
+    local last = list[#list]
+    if not last or last.role ~= role then
+      last = { role = role, [field] = json.array() }
+      list[#list + 1] = last
+    end
+    local items = last[field]
+    items[#items + 1] = item
+  end
+end
+
 --- Usage with a total (each count a number or nil).
 function M.usage(input, output, total)
   input, output = M.num(input), M.num(output)

@@ -34,14 +34,7 @@ function M.build(req)
   local cfg = req.cfg
   local system, contents = {}, json.array()
   local call_names = {}
-  local function add(role, part)
-    local last = contents[#contents]
-    if not last or last.role ~= role then
-      last = { role = role, parts = json.array() }
-      contents[#contents + 1] = last
-    end
-    last.parts[#last.parts + 1] = part
-  end
+  local add = common.grouper(contents, "parts")
   for _, m in ipairs(req.messages) do
     if m.role == "system" then
       if m.content and m.content ~= "" then system[#system + 1] = m.content end
