@@ -9,12 +9,7 @@ local common = require "dojo.agents.common"
 local tools = require "dojo.tools"
 local history = require "dojo.history"
 
-local function tmpdir()
-  local p = os.tmpname()
-  os.remove(p)
-  assert(core.dir_make(p, 448))
-  return p
-end
+local tmpdir = require("support").tmpdir
 
 local ROOT = tmpdir()
 

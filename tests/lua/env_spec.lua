@@ -5,12 +5,7 @@ local dojo = require "dojo"
 local core = dojo.core
 local json = dojo.json
 
-local function tmpdir()
-  local p = os.tmpname()
-  os.remove(p)
-  assert(core.dir_make(p, 448))
-  return p
-end
+local tmpdir = require("support").tmpdir
 
 local function read(path) return assert(core.file_read(path)) end
 local function write(path, text) assert(core.file_write(path, text)) end

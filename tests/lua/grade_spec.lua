@@ -4,12 +4,7 @@
 local dojo = require "dojo"
 local grade = require "dojo.grade"
 
-local function tmpdir()
-  local p = os.tmpname()
-  os.remove(p)
-  assert(os.execute("mkdir -p '" .. p .. "'"))
-  return p
-end
+local tmpdir = require("support").tmpdir
 
 local function write(path, text) assert(dojo.core.file_write(path, text)) end
 

@@ -14,4 +14,12 @@ function M.run_cli(...)
   return code, table.concat(out), table.concat(err)
 end
 
+-- A new empty directory (mode 0700) under the temporary directory.
+function M.tmpdir()
+  local p = os.tmpname()
+  os.remove(p)
+  assert(require("dojo.core").dir_make(p, 448))
+  return p
+end
+
 return M
