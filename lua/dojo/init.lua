@@ -48,7 +48,8 @@ end
 
 -- The framework's registries and pieces, loaded on first use.
 local LAZY = { actions = "dojo.actions", feedback = "dojo.feedback", agents = "dojo.agents", history = "dojo.history",
-               prepare = "dojo.prepare", run = "dojo.run", env = "dojo.env", rng = "dojo.rng", http = "dojo.http" }
+               prepare = "dojo.prepare", run = "dojo.run", env = "dojo.env", rng = "dojo.rng",
+               llm = "dojo.llm", tools = "dojo.tools", http = "dojo.http" }
 setmetatable(dojo, { __index = function(t, k)
   local mod = LAZY[k]
   if not mod then return nil end

@@ -36,7 +36,7 @@ end
 
 local function episode(agent, replies, opts)
   opts = opts or {}
-  local client = scripted(replies)
+  local client = opts.client or scripted(replies)
   local out = tmpdir() .. "/run"
   local aopts = { client = client, tools = opts.tools, tool_calls = opts.tool_calls, context_tokens = opts.context_tokens }
   local res, err = dojo.run.episode("titanic", { agent = agent, seed = 1, agent_options = aopts,
@@ -385,3 +385,38 @@ describe("the aide agent", function()
     assert.matches("```python", chat[1].messages[3].content, 1, true)
   end)
 end)
+
+describe("the agents over HTTP", function()
+  -- the whole stack on this interpreter: agent, provider client, dojo.http, a fake server
+  local fake = require "fake_llm"
+  for _, provider in ipairs { "openai", "anthropic", "gemini" } do
+    it("play titanic against a fake " .. provider .. " server (mle, then aide)", function()
+      local act = '{"action": "execute_code", "params": {"code": ' .. json.encode(SOLUTION) .. '}}'
+      local srv = fake.start {
+        { content = act, usage = { input_tokens = 30, output_tokens = 7 }, expect_key = "k-123" },
+        { content = "Women first.\n\n```python\n" .. SOLUTION .. "```", usage = { input_tokens = 40, output_tokens = 9 } },
+      }
+      local cfg = assert(dojo.llm.config({ provider = provider, model = "test-model", base_url = srv.url,
+                                           api_key = "k-123", retries = 0 }, function() return nil end))
+      local ok, err = pcall(function()
+        local res, steps, summary = episode("mle", {}, { steps = 1, client = assert(dojo.llm.client(cfg)) })
+        local rec = of_kind(steps, "step")[1]
+        assert.are.equal("execute_code", rec.action)
+        assert.is_number(rec.public_score)
+        assert.are.same({ input_tokens = 30, output_tokens = 7 }, rec.agent.usage)
+        assert.are.equal(1, summary.agent.calls)
+        assert.are.equal(rec.public_score, res.final.public_score)
+        local _, steps2, summary2 = episode("aide", {}, { steps = 2, client = assert(dojo.llm.client(cfg)) })
+        local node = of_kind(steps2, "step")[2]
+        assert.is_number(node.public_score)
+        assert.are.equal(40, summary2.agent.input_tokens)
+        local log = srv.log()
+        assert.are.equal(2, #log)
+        assert.is_true(log[1].key_ok)
+      end)
+      srv:stop()
+      assert(ok, err)
+    end)
+  end
+end)
+

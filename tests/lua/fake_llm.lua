@@ -38,7 +38,7 @@ local function write(path, s)
   f:close()
 end
 
-local function sleep(s) os.execute("sleep " .. s) end
+local sleep = require("dojo.core").sleep
 
 -- os.execute's success: true on Lua 5.4, 0 on LuaJIT.
 local function run(cmd)
