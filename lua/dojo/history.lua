@@ -92,14 +92,21 @@ local function assistant_message(s)
   return { role = "assistant", content = assert(json.encode({ action = s.action, params = s.args or json.object({}) })) }
 end
 
--- to_chat(episode [, system]) -> list of {messages = ...}: chat-format records for supervised
+-- to_chat(episode [, system]) -> list of {messages = ..., tools = ...}: chat records for supervised
 -- fine-tuning. A conversational agent's episode is one record: the system prompt, the task
 -- as the first user message, each reply as the assistant's, each observation as the next
 -- user (or tool) message. An agent that prompts afresh every step (aide) gives one record
 -- per step: its prompt and its reply.
 function M.to_chat(steps, system)
+  local tools -- offered as functions: kept with the record, in OpenAI's fine-tuning form
   for _, s in ipairs(steps) do
-    if s.kind == "agent" and s.event == "start" and s.system then system = system or s.system end
+    if s.kind == "agent" and s.event == "start" then
+      system = system or s.system
+      if s.protocol == "tool_calls" and s.tools then
+        tools = json.array({})
+        for i, t in ipairs(s.tools) do tools[i] = { type = "function", ["function"] = t } end
+      end
+    end
   end
   local records, msgs = {}, {}
   if system then msgs[#msgs + 1] = { role = "system", content = system } end
@@ -122,7 +129,7 @@ function M.to_chat(steps, system)
       end
     end
   end
-  if #records == 0 then records[1] = { messages = msgs } end
+  if #records == 0 then records[1] = { messages = msgs, tools = tools } end
   return records
 end
 

@@ -31,7 +31,8 @@ function M.episode(name, opts)
     local obs, info = env:reset({ seed = opts.seed })
     env.history:append({ kind = "agent", event = "start", agent = opts.agent or "baseline", episode = env.episode,
                          llm = opts.llm_record, system = agent.system,
-                         tools = agent.chain and agent.chain:names() or nil })
+                         tools = agent.chain and agent.chain:specs() or nil,
+                         protocol = agent.protocol })
     progress({ phase = "start", info = info, out = env.paths.out })
     local t0 = core.clock()
     while true do

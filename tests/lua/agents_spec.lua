@@ -287,6 +287,8 @@ describe("the mle agent", function()
     assert.are.equal("system", m[1].role)
     assert.are.equal("request_info", m[3].tool_calls[1]["function"].name)
     assert.are.equal("tool", m[4].role)
+    assert.are.equal("execute_code", chat[1].tools[3]["function"].name)
+    assert.are.equal("object", chat[1].tools[3]["function"].parameters.type)
   end)
 
   it("offers a script tool, runs it as an env step and shows its answer to the model", function()

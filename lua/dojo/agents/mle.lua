@@ -56,6 +56,7 @@ function M.new(opts)
                               consecutive = 0, stopped = nil }, Agent)
   self.system = string.format(SYSTEM, o.tool_calls and TOOL_PROTOCOL
                                        or string.format(JSON_PROTOCOL, self.chain:describe()))
+  self.protocol = o.tool_calls and "tool_calls" or "json"
   self.chat_opts = { temperature = o.temperature, top_p = o.top_p, max_tokens = o.max_tokens,
                      tools = o.tool_calls and self.chain:specs() or nil }
   return self
@@ -137,7 +138,7 @@ function Agent:act(obs, info)
 end
 
 function Agent:summary()
-  return self.meter:summary({ agent = "mle", protocol = self.o.tool_calls and "tool_calls" or "json",
+  return self.meter:summary({ agent = "mle", protocol = self.protocol,
                               stopped = self.stopped })
 end
 
