@@ -222,17 +222,34 @@ static unsigned g_uid_counter;
 
 /* The network namespace the boxes of this process share (see "namespaces" above): made by
    the first box that needs it, kept open for the life of the process. A forked child
-   makes its own. */
+   makes its own; so does a process whose host closed the descriptor (the number is
+   checked against the namespace's inode before each use, and forgotten, never closed,
+   when it no longer holds it). */
 static struct {
     pthread_mutex_t lock;
     pid_t pid;
     int fd;
-} g_net = {PTHREAD_MUTEX_INITIALIZER, 0, -1};
+    dev_t dev;
+    ino_t ino;
+} g_net = {PTHREAD_MUTEX_INITIALIZER, 0, -1, 0, 0};
+
+/* Forgets the shared namespace when a keeper could not enter it: the next box makes
+   another. */
+static void drop_netns(int fd)
+{
+    pthread_mutex_lock(&g_net.lock);
+    if (g_net.pid == getpid() && g_net.fd == fd)
+        g_net.fd = -1;
+    pthread_mutex_unlock(&g_net.lock);
+}
 
 static int shared_netns(void)
 {
     pthread_mutex_lock(&g_net.lock);
     int fd = g_net.pid == getpid() ? g_net.fd : -1;
+    struct stat st;
+    if (fd >= 0 && (fstat(fd, &st) != 0 || st.st_dev != g_net.dev || st.st_ino != g_net.ino))
+        fd = g_net.fd = -1;
     pthread_mutex_unlock(&g_net.lock);
     return fd;
 }
@@ -247,10 +264,15 @@ static int keep_netns(pid_t keeper)
         char path[64];
         snprintf(path, sizeof path, "/proc/%ld/ns/net", (long)keeper);
         int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd >= 0) {
+        struct stat st;
+        if (fd >= 0 && fstat(fd, &st) == 0) {
             g_net.fd = fd;
             g_net.pid = getpid();
+            g_net.dev = st.st_dev;
+            g_net.ino = st.st_ino;
             kept = 1;
+        } else if (fd >= 0) {
+            close(fd);
         }
     }
     pthread_mutex_unlock(&g_net.lock);
@@ -2171,6 +2193,8 @@ static void finish(box *b)
                   "new session; keeper is a child subreaper that kills the tree when the "
                   "supervisor dies; PDEATHSIG on the keeper and on the program");
     }
+    if (b->have_fail && b->fail.stage == ST_KEEPER_NETNS && b->netns_fd >= 0)
+        drop_netns(b->netns_fd);
     if (b->have_fail && b->fail.stage == ST_LANDLOCK) {
         set_layer(b, L_LANDLOCK, 0, "failed: %s", b->fail.text);
     } else if (b->landlock) {

@@ -772,6 +772,40 @@ static void t_shared_netns(void)
     }
     dj_test_end();
 
+    dj_test_begin("network: a host that closes the shared namespace's descriptor (and reuses "
+                  "its number) still gets boxes");
+    int closed = 0, reused[8], nreused = 0;
+    DIR *fds = opendir("/proc/self/fd");
+    struct dirent *de;
+    while (fds && (de = readdir(fds)) != NULL) {
+        char path[300], target[64];
+        snprintf(path, sizeof path, "/proc/self/fd/%s", de->d_name);
+        ssize_t tn = readlink(path, target, sizeof target - 1);
+        if (tn > 0) {
+            target[tn] = '\0';
+            if (strncmp(target, "net:[", 5) == 0 && atoi(de->d_name) > 2 &&
+                atoi(de->d_name) != dirfd(fds)) {
+                close(atoi(de->d_name));
+                closed++;
+            }
+        }
+    }
+    if (fds)
+        closedir(fds);
+    while (nreused < 8 && (reused[nreused] = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
+        nreused++;
+    CHECK(closed == sharing, "descriptors on a network namespace closed: %d", closed);
+    for (int i = 0; i < 2; i++) {
+        policy(&p, 0, workdir("netns"));
+        CHECK(sh(&p, "readlink /proc/self/ns/net", &r) == 0, "run");
+        CHECK(status_is(&r, "OK") && strncmp(r.out, "net:[", 5) == 0 && !strstr(r.out, host),
+              "status %s: %s %s %s", r.status, r.message, r.out, r.err);
+        dojo_sandbox_result_clear(&r);
+    }
+    for (int i = 0; i < nreused; i++)
+        close(reused[i]);
+    dj_test_end();
+
     if (!sharing)
         return;
     dj_test_begin("network: concurrent boxes in the shared namespace cannot reach each other's "
