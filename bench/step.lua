@@ -44,12 +44,16 @@ assert(core.file_write(work .. "/bare.py", code))
 -- The parent runs one bare execution each time a line arrives on a FIFO and prints its
 -- time, so that each step is paired with a bare run made right beside it: on a shared
 -- machine the load moves within seconds, and a difference of two medians taken a minute
--- apart measures the load as much as the step.
+-- apart measures the load as much as the step. Like the environment, which removes the
+-- last submission before it runs a program, the parent removes it before each bare run (a
+-- file created anew costs more than one truncated in place).
 local fifo = out .. "/bare.fifo"
 assert(os.execute("mkfifo '" .. fifo .. "'"))
 local py = io.popen(string.format(
-  "cd '%s' && /usr/bin/python3 -c \"import subprocess, sys, time\n" ..
-  "for _ in open('%s'):\n    a = time.perf_counter(); subprocess.run(['/usr/bin/python3', 'bare.py'], check=True)\n" ..
+  "cd '%s' && /usr/bin/python3 -c \"import os, subprocess, sys, time\n" ..
+  "for _ in open('%s'):\n" ..
+  "    if os.path.exists('submission.csv'): os.remove('submission.csv')\n" ..
+  "    a = time.perf_counter(); subprocess.run(['/usr/bin/python3', 'bare.py'], check=True)\n" ..
   "    print(time.perf_counter() - a, flush=True)\"", work, fifo))
 local ctl = assert(io.open(fifo, "w"))
 local function bare()
