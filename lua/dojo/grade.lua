@@ -339,11 +339,13 @@ local function check_values(p, sub, answers)
   if kind == "labels" or kind == "text" then
     -- a "NaN" cell is what pandas writes for a missing value: the model produced nothing there
     for _, c in ipairs(p.sub_columns) do
-      local col = sub:column(c)
-      for i = 1, col.n do
-        local v = col[i]
-        if type(v) == "string" and #v == 3 and v:lower() == "nan" then
-          invalid("column %s is NaN for id %s", c, tostring(id[i]))
+      local vals, n = sub:column(c):totable()
+      local fine = {} -- the texts already checked (a column holds few distinct labels)
+      for i = 1, n do
+        local v = vals[i]
+        if type(v) == "string" and not fine[v] then
+          if #v == 3 and v:lower() == "nan" then invalid("column %s is NaN for id %s", c, tostring(id[i])) end
+          fine[v] = true
         end
       end
     end
@@ -361,9 +363,9 @@ local function check_values(p, sub, answers)
     else
       for _, l in ipairs(labels) do allowed[tostring(l)] = true end
     end
-    local col = sub:column(p.sub_columns[1])
-    for i = 1, col.n do
-      local v = col[i]
+    local vals, n = sub:column(p.sub_columns[1]):totable()
+    for i = 1, n do
+      local v = vals[i]
       if v == nil then invalid("column %s is empty for id %s", p.sub_columns[1], tostring(id[i])) end
       if not allowed[v] and not p.open_labels then
         table.sort(labels)
@@ -418,14 +420,19 @@ end
 -- The rows of the aligned answers in each part of a Kaggle split: the answers' split column
 -- (spec.split_column, e.g. "Usage") says "Public" or "Private" per row.
 local function split_rows(spec, truth)
-  local col = truth:column(spec.split_column)
+  local vals, n = truth:column(spec.split_column):totable()
   local parts = { public = {}, private = {} }
-  for r = 1, col.n do
-    local v = col[r]
-    local which = v and tostring(v):lower()
-    local part = parts[which]
+  local partof = {} -- each value's part, looked up once
+  for r = 1, n do
+    local v = vals[r]
+    local part = v ~= nil and partof[v]
     if not part then
-      invalid("the answers' %s column has '%s' for row %d; expected Public or Private", spec.split_column, tostring(v), r)
+      local which = v and tostring(v):lower()
+      part = parts[which]
+      if not part then
+        invalid("the answers' %s column has '%s' for row %d; expected Public or Private", spec.split_column, tostring(v), r)
+      end
+      partof[v] = part
     end
     part[#part + 1] = r
   end

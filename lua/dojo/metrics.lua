@@ -56,19 +56,24 @@ local function encode_labels(truth, pred, params, positive)
   local t, n = as_array(truth)
   local p, np = as_array(pred)
   if n ~= np then error(string.format("truth has %d rows but the prediction has %d", n, np), 3) end
-  local seen, labels, numeric = {}, {}, true
+  -- keyof: each raw value's key, computed once per distinct value (a column of n rows
+  -- holds few labels); NaN, which cannot be a table key, is keyed every time.
+  local seen, labels, numeric, keyof = {}, {}, true, {}
   local function collect(arr, what)
     for i = 1, n do
       local x = arr[i]
-      if x == nil then return string.format("%s: row %d is missing", what, i) end
-      if type(x) ~= "number" and type(x) ~= "string" then
-        return string.format("%s: row %d is not a label", what, i)
-      end
-      local key = label_key(x)
-      if not seen[key] then
-        seen[key] = true
-        labels[#labels + 1] = key
-        if not tonumber(key) then numeric = false end
+      if keyof[x] == nil then
+        if x == nil then return string.format("%s: row %d is missing", what, i) end
+        if type(x) ~= "number" and type(x) ~= "string" then
+          return string.format("%s: row %d is not a label", what, i)
+        end
+        local key = label_key(x)
+        if x == x then keyof[x] = key end
+        if not seen[key] then
+          seen[key] = true
+          labels[#labels + 1] = key
+          if not tonumber(key) then numeric = false end
+        end
       end
     end
   end
@@ -83,8 +88,9 @@ local function encode_labels(truth, pred, params, positive)
   for i, key in ipairs(labels) do id[key] = i - 1 end
   local y, q = {}, {}
   for i = 1, n do
-    y[i] = id[label_key(t[i])]
-    q[i] = id[label_key(p[i])]
+    local a, b = t[i], p[i]
+    y[i] = id[keyof[a] or label_key(a)]
+    q[i] = id[keyof[b] or label_key(b)]
   end
   local out = {}
   for k, v in pairs(params or {}) do out[k] = v end

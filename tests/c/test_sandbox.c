@@ -694,6 +694,167 @@ static void t_layers(void)
     dj_test_end();
 }
 
+/* A box that listens on an abstract unix socket until a file "done" appears in its work dir
+   (or 15 s pass), then says whether anyone connected. */
+struct listener {
+    char cwd[320];
+    char name[64];
+    dojo_sandbox_result r;
+    int rc;
+};
+
+static void *listen_run(void *arg)
+{
+    struct listener *l = arg;
+    char script[1024];
+    snprintf(script, sizeof script,
+             "import os, socket, time\n"
+             "s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
+             "s.bind('\\0%s'); s.listen(4); s.settimeout(0.05)\n"
+             "open('ready', 'w').close()\n"
+             "got, end = 'none', time.time() + 15\n"
+             "while got == 'none' and time.time() < end and not os.path.exists('done'):\n"
+             "    try:\n"
+             "        s.accept(); got = 'accepted'\n"
+             "    except socket.timeout:\n"
+             "        pass\n"
+             "print(got)\n",
+             l->name);
+    const char *argv[] = {"python3", "-c", script, NULL};
+    dojo_sandbox_policy p;
+    policy(&p, 0, l->cwd);
+    p.cmd = "/usr/bin/python3";
+    p.argv = argv;
+    char err[256];
+    l->rc = dojo_sandbox_run(&p, &l->r, err, sizeof err);
+    return NULL;
+}
+
+static void t_shared_netns(void)
+{
+    dojo_sandbox_policy p;
+    dojo_sandbox_result r;
+    char host[64] = "", first[64] = "";
+    ssize_t hn = readlink("/proc/self/ns/net", host, sizeof host - 1);
+    host[hn > 0 ? hn : 0] = '\0';
+    int sharing = probe.is_root && probe.landlock_abi >= 6 && probe.seccomp_filter;
+
+    dj_test_begin("network: each box is in an empty network namespace, one per process "
+                  "where Landlock scopes abstract sockets");
+    for (int i = 0; i < 3; i++) {
+        policy(&p, 0, workdir("netns"));
+        CHECK(sh(&p, "readlink /proc/self/ns/net; tail -n +3 /proc/net/dev", &r) == 0, "run");
+        CHECK(status_is(&r, "OK"), "status %s: %s %s", r.status, r.message, r.err);
+        char ns[64] = "";
+        snprintf(ns, sizeof ns, "%.*s", (int)strcspn(r.out, "\n"), r.out);
+        if (r.layers[1].applied) {
+            CHECK(strncmp(ns, "net:[", 5) == 0 && strcmp(ns, host) != 0, "box %s, host %s", ns,
+                  host);
+            /* the interfaces: only lo */
+            const char *dev = strchr(r.out, '\n');
+            int ifaces = 0, lo = 0;
+            for (const char *q = dev; q && *q; q = strchr(q + 1, '\n')) {
+                if (strchr(q + 1, ':') && q[1] != '\0') {
+                    ifaces++;
+                    lo += strncmp(q + 1 + strspn(q + 1, " "), "lo:", 3) == 0;
+                }
+            }
+            CHECK(ifaces == 1 && lo == 1, "interfaces: %s", dev ? dev : "(none)");
+            int shared = strstr(r.layers[1].detail, "shared") != NULL;
+            if (sharing)
+                CHECK(shared, "namespaces: %s", r.layers[1].detail);
+            if (shared && i == 0)
+                snprintf(first, sizeof first, "%s", ns);
+            else if (shared)
+                CHECK(strcmp(ns, first) == 0, "run %d in %s, the first in %s", i, ns, first);
+        }
+        dojo_sandbox_result_clear(&r);
+    }
+    dj_test_end();
+
+    dj_test_begin("network: a host that closes the shared namespace's descriptor (and reuses "
+                  "its number) still gets boxes");
+    int closed = 0, reused[8], nreused = 0;
+    DIR *fds = opendir("/proc/self/fd");
+    struct dirent *de;
+    while (fds && (de = readdir(fds)) != NULL) {
+        char path[300], target[64];
+        snprintf(path, sizeof path, "/proc/self/fd/%s", de->d_name);
+        ssize_t tn = readlink(path, target, sizeof target - 1);
+        if (tn > 0) {
+            target[tn] = '\0';
+            if (strncmp(target, "net:[", 5) == 0 && atoi(de->d_name) > 2 &&
+                atoi(de->d_name) != dirfd(fds)) {
+                close(atoi(de->d_name));
+                closed++;
+            }
+        }
+    }
+    if (fds)
+        closedir(fds);
+    while (nreused < 8 && (reused[nreused] = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
+        nreused++;
+    CHECK(closed == sharing, "descriptors on a network namespace closed: %d", closed);
+    for (int i = 0; i < 2; i++) {
+        policy(&p, 0, workdir("netns"));
+        CHECK(sh(&p, "readlink /proc/self/ns/net", &r) == 0, "run");
+        CHECK(status_is(&r, "OK") && strncmp(r.out, "net:[", 5) == 0 && !strstr(r.out, host),
+              "status %s: %s %s %s", r.status, r.message, r.out, r.err);
+        dojo_sandbox_result_clear(&r);
+    }
+    for (int i = 0; i < nreused; i++)
+        close(reused[i]);
+    dj_test_end();
+
+    if (!sharing)
+        return;
+    dj_test_begin("network: concurrent boxes in the shared namespace cannot reach each other's "
+                  "abstract sockets");
+    static struct listener l;
+    memset(&l, 0, sizeof l);
+    snprintf(l.cwd, sizeof l.cwd, "%s", workdir("netns-listen"));
+    snprintf(l.name, sizeof l.name, "dojo-test-%ld", (long)getpid());
+    char ready[400], done[400];
+    snprintf(ready, sizeof ready, "%s/ready", l.cwd);
+    snprintf(done, sizeof done, "%s/done", l.cwd);
+    unlink(ready);
+    unlink(done);
+    pthread_t th;
+    CHECK(pthread_create(&th, NULL, listen_run, &l) == 0, "pthread_create");
+    double end = now() + 15;
+    while (access(ready, F_OK) != 0 && now() < end)
+        sleep_ms(10);
+    CHECK(access(ready, F_OK) == 0, "the listener did not start");
+    char script[1024];
+    snprintf(script, sizeof script,
+             "import socket\n"
+             "own = socket.socket(socket.AF_UNIX); own.bind('\\0%s-own'); own.listen(1)\n"
+             "socket.socket(socket.AF_UNIX).connect('\\0%s-own'); print('self-ok')\n"
+             "try:\n"
+             "    socket.socket(socket.AF_UNIX).connect('\\0%s'); print('connected')\n"
+             "except OSError as e:\n"
+             "    print('denied', e.errno)\n",
+             l.name, l.name, l.name);
+    const char *argv[] = {"python3", "-c", script, NULL};
+    policy(&p, 0, workdir("netns-connect"));
+    p.cmd = "/usr/bin/python3";
+    p.argv = argv;
+    char err[256];
+    CHECK(dojo_sandbox_run(&p, &r, err, sizeof err) == 0, "run: %s", err);
+    CHECK(strstr(r.out, "self-ok") && strstr(r.out, "denied") && !strstr(r.out, "connected"),
+          "the other box: %s %s", r.out, r.err);
+    CHECK(strstr(r.layers[1].detail, "shared"), "namespaces: %s", r.layers[1].detail);
+    dojo_sandbox_result_clear(&r);
+    int fd = open(done, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd >= 0)
+        close(fd);
+    pthread_join(th, NULL);
+    CHECK(l.rc == 0 && status_is(&l.r, "OK") && strstr(l.r.out, "none"), "the listener: %s %s %s",
+          l.r.status, l.r.out, l.r.err);
+    dojo_sandbox_result_clear(&l.r);
+    dj_test_end();
+}
+
 static void t_validation(void)
 {
     dj_test_begin("policy errors return -1 with a sentence and run nothing");
@@ -869,6 +1030,7 @@ void test_sandbox(void)
 
     t_validation();
     t_layers();
+    t_shared_netns();
     for (int m = 0; m < 2; m++) {
         int mode = m ? DEGRADED : 0;
         t_statuses(mode);
