@@ -105,37 +105,6 @@ function M.call_text(tc)
   return "{}"
 end
 
---- Feeds the events of a server-sent-events text to cb(ev) ({event, data, id}); stops when
---- cb returns false. Used when a transport hands back the stream as one body.
-function M.sse_parse(text, cb)
-  local ev_name, data, id = nil, nil, nil
-  local function dispatch()
-    if data then
-      local r = cb({ event = ev_name, data = table.concat(data, "\n"), id = id })
-      if r == false then return false end
-    end
-    ev_name, data = nil, nil
-    return true
-  end
-  text = text:gsub("\r\n", "\n"):gsub("\r", "\n")
-  for line in (text .. "\n"):gmatch("([^\n]*)\n") do
-    if line == "" then
-      if not dispatch() then return false end
-    elseif line:sub(1, 1) ~= ":" then
-      local field, value = line:match("^([^:]*):? ?(.*)$")
-      if field == "data" then
-        data = data or {}
-        data[#data + 1] = value
-      elseif field == "event" then
-        ev_name = value
-      elseif field == "id" then
-        id = value
-      end
-    end
-  end
-  return dispatch()
-end
-
 --- One line of at most n characters, for quoting a server's answer in a message.
 function M.clip(s, n)
   n = n or 300

@@ -588,7 +588,9 @@ function Client:chat(messages, opts)
       end
       if acc then
         if nevents == 0 and text ~= "" then
-          common.sse_parse(text, function(ev) return acc:event(ev) ~= false end)
+          -- the stream came back as one body (a transport without on_event): the same parser
+          local feed = require("dojo.http").sse(function(ev) return acc:event(ev) ~= false end)
+          if feed(text) ~= false then feed("\n\n") end
         end
         reply, perr, retryable = acc:result()
       else
