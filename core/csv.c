@@ -1077,6 +1077,7 @@ struct dojo_csv_reader {
     size_t nout;
     size_t *outmap; /* result column -> file column */
     size_t nrows, rows_cap, row_limit;
+    size_t rows_hint;  /* estimated rows of a whole-file read: the first allocation's size */
     size_t rows_ready; /* rows whose value pages are already mapped (<= rows_cap) */
     int scanning; /* pass 1 met text after numbers: types only, no storage */
     int pass2;
@@ -1377,6 +1378,8 @@ static int classify(rd *r, const unsigned char *f, size_t n, numv *v)
 static int grow_rows(rd *r)
 {
     size_t ncap = r->rows_cap ? r->rows_cap + r->rows_cap / 2 : 4096;
+    if (r->rows_cap == 0 && r->rows_hint > ncap)
+        ncap = r->rows_hint; /* a whole file: its estimated rows at once */
     if (ncap > r->row_limit)
         ncap = r->row_limit;
     if (ncap <= r->nrows)
@@ -1388,12 +1391,14 @@ static int grow_rows(rd *r)
         if (c->out < 0)
             continue;
         if (c->kind == K_INT || c->kind == K_FLOAT) {
-            void *p = realloc(c->vals, ncap * sizeof(v8));
+            void *p = c->vals ? dj_big_realloc(c->vals, ncap * sizeof(v8))
+                              : dj_big_alloc(ncap * sizeof(v8));
             if (!p)
                 return oom(r);
             c->vals = p;
         } else if (c->kind == K_STR) {
-            void *p = realloc(c->offsets, (ncap + 1) * sizeof(int64_t));
+            void *p = c->offsets ? dj_big_realloc(c->offsets, (ncap + 1) * sizeof(int64_t))
+                                 : dj_big_alloc((ncap + 1) * sizeof(int64_t));
             if (!p)
                 return oom(r);
             if (!c->offsets)
@@ -2287,6 +2292,25 @@ static dojo_table *finish_chunk(rd *r)
     return t;
 }
 
+/* The rows of bytes [from, to) of a whole plain file, estimated from the records in the
+   buffer (its average record length), with a little to spare; 0 when the file is small or
+   the buffer tells too little. Only the first allocation's size: an underestimate grows as
+   usual, an overestimate costs address space, not memory (pages are mapped as rows come). */
+static size_t estimate_rows(const rd *r, int64_t from, int64_t to)
+{
+    if (to - from < (int64_t)DJ_BIG_MIN || r->len <= r->pos)
+        return 0;
+    size_t lines = 0;
+    for (const unsigned char *p = r->buf + r->pos, *e = r->buf + r->len;
+         (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++)
+        lines++;
+    if (lines < 64)
+        return 0;
+    double per = (double)(r->len - r->pos) / (double)lines;
+    double est = (double)(to - from) / per * 1.03 + 4096;
+    return est < 1e10 ? (size_t)est : 0;
+}
+
 /* ---- splitting a big file between two threads ----------------------------------------
  *
  * A whole plain file of at least SPLIT_MIN bytes is parsed by two threads when two
@@ -2391,6 +2415,7 @@ static int split_start(rd *r, split *sp)
     w->buf_off = start;
     w->nrows = w->rows_cap = w->rows_ready = 0;
     w->row_limit = SIZE_MAX;
+    w->rows_hint = estimate_rows(r, start, (int64_t)st.st_size);
     w->err = NULL;
     w->errlen = 0;
     w->cols = calloc(r->ncols, sizeof(pcol));
@@ -2553,7 +2578,7 @@ static int concat_halves(pcol *a, size_t n1, pcol *b, size_t n2, copy_jobs *jobs
         for (size_t i = 1; i <= n2; i++)
             of[n1 + i] = (int64_t)t1 + b->offsets[i];
     } else {
-        v8 *v = realloc(a->vals, nv * sizeof(v8));
+        v8 *v = dj_big_realloc(a->vals, nv * sizeof(v8));
         if (!v)
             return -1;
         a->vals = v;
@@ -2662,6 +2687,9 @@ static int split_finish(rd *r, split *sp)
 /* Reads up to max_rows rows into a table. */
 static dojo_table *read_chunk(rd *r, size_t max_rows)
 {
+    struct stat st;
+    if (r->whole && r->s.fd >= 0 && r->s.seekable && !r->s.gz && fstat(r->s.fd, &st) == 0)
+        r->rows_hint = estimate_rows(r, r->buf_off + (int64_t)r->pos, (int64_t)st.st_size);
     for (;;) {
         r->nrows = 0;
         r->rows_cap = r->rows_ready = 0;

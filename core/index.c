@@ -583,20 +583,20 @@ static int align_alloc(const dj_col *s, size_t srows, dj_col *d, size_t n)
     if (!d->name)
         return -1;
     size_t nv = n ? n : 1;
-    if (s->missing && !(d->missing = malloc(nv)))
+    if (s->missing && !(d->missing = dj_big_alloc(nv)))
         return -1;
     if (s->type == DOJO_TYPE_INT) {
-        if (!(d->ints = malloc(nv * sizeof(int64_t))))
+        if (!(d->ints = dj_big_alloc(nv * sizeof(int64_t))))
             return -1;
         d->ints[0] = 0;
     } else if (s->type == DOJO_TYPE_FLOAT) {
-        if (!(d->floats = malloc(nv * sizeof(double))))
+        if (!(d->floats = dj_big_alloc(nv * sizeof(double))))
             return -1;
         d->floats[0] = 0;
     } else {
         size_t total = (size_t)s->offsets[srows];
-        d->chars = malloc(total ? total : 1);
-        d->offsets = malloc((n + 1) * sizeof(int64_t));
+        d->chars = dj_big_alloc(total ? total : 1);
+        d->offsets = dj_big_alloc((n + 1) * sizeof(int64_t));
         if (!d->chars || !d->offsets)
             return -1;
         d->offsets[0] = 0;
