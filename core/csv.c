@@ -1652,6 +1652,59 @@ static int count_fields(rd *r, const unsigned char *p, int64_t line, size_t j, s
     }
 }
 
+/* The fast path for the common all-numeric file: whether every column is stored as int or
+   float, with no na_values, so that a record of plain numbers can be taken in one go. */
+static int fast_ok(const rd *r)
+{
+    if (r->scanning || !r->fastnum || r->nna || r->ncols == 0)
+        return 0;
+    for (size_t j = 0; j < r->ncols; j++) {
+        const pcol *c = &r->cols[j];
+        if (c->out < 0 || (c->kind != K_INT && c->kind != K_FLOAT))
+            return 0;
+    }
+    return 1;
+}
+
+/* One record of plain numbers at p (row `row`): each field a number the general path would
+   store as is (an int in an int column, any number in a float column), ended by the
+   delimiter, the last by LF or CRLF inside the data. Returns the start of the next record,
+   or NULL when anything else is met (nothing is then stored that the general path does not
+   overwrite: it parses the record again from its start). */
+static inline const unsigned char *fast_record(rd *r, const unsigned char *p, size_t row)
+{
+    const unsigned char *end = r->buf + r->len, *rec = p;
+    const unsigned char delim = r->delim;
+    const size_t last = r->ncols - 1;
+    pcol *cols = r->cols;
+    for (size_t j = 0;; j++) {
+        numv v;
+        const unsigned char *q = parse_num(p, &v);
+        if (v.kind == N_NONE)
+            return NULL;
+        pcol *c = &cols[j];
+        if (c->kind == K_INT) {
+            if (v.kind != N_INT)
+                return NULL;
+            c->vals[row].i = v.i;
+        } else
+            c->vals[row].d = v.kind == N_INT ? (double)v.i : v.d;
+        if (j < last) {
+            if (*q != delim)
+                return NULL;
+            p = q + 1;
+            continue;
+        }
+        if (q >= end || (size_t)(q - rec) > r->max_record)
+            return NULL;
+        if (*q == '\n')
+            return q + 1;
+        if (*q == '\r' && q + 1 < end && q[1] == '\n')
+            return q + 2;
+        return NULL;
+    }
+}
+
 /* Parses the records in the buffer. */
 static int parse_rows(rd *r)
 {
@@ -1665,6 +1718,7 @@ static int parse_rows(rd *r)
     size_t stop = SIZE_MAX;
     if (r->stop_at >= 0)
         stop = r->stop_at >= r->buf_off ? (size_t)(r->stop_at - r->buf_off) : 0;
+    int fast = fast_ok(r), fast_seen = 0;
     for (;;) {
         if ((size_t)(p - buf) >= stop) {
             r->stop_mismatch = (size_t)(p - buf) != stop;
@@ -1692,6 +1746,20 @@ static int parse_rows(rd *r)
         size_t row = r->nrows;
         if (row >= r->rows_ready && make_ready(r) < 0)
             return PR_ERR;
+        if (fast) {
+            const unsigned char *next = fast_record(r, p, row);
+            if (next) {
+                if (!fast_seen) { /* every column now holds a value */
+                    fast_seen = 1;
+                    for (size_t k = 0; k < ncols; k++)
+                        r->cols[k].seen_value = r->cols[k].seen_text = 1;
+                }
+                p = next;
+                r->nrows++;
+                r->line++;
+                continue;
+            }
+        }
         const unsigned char *rec = p;
         int64_t nl = 0;
         size_t j = 0;
@@ -1783,6 +1851,7 @@ static int parse_rows(rd *r)
         }
         r->nrows++;
         r->line += 1 + nl;
+        fast = fast_ok(r); /* the general path may have changed a column's type */
         continue;
     partial:
         /* The record is cut by the end of the buffer: forget its row, parse it again. */

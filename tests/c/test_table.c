@@ -1591,6 +1591,54 @@ static void t_stream_misfit(void)
     free(b.s);
 }
 
+/* The all-numbers fast path hands every record it does not take to the general path: the
+   result is the same as if it were not there. */
+static void t_fast_path(void)
+{
+    char err[512];
+    dojo_table *t = parse("id,x\n1,2\n3,4.5\n5,\n7,abc\n9,1e3\n", NULL, err);
+    CHECK(t && dojo_table_column_type(t, 1) == DOJO_TYPE_STRING, "text after numbers: %s", err);
+    if (t) {
+        CHECK(geti(t, "id", 4) == 9, "id");
+        CHECK(!strcmp(gets_(t, "x", 0), "2") && !strcmp(gets_(t, "x", 1), "4.5") &&
+                  miss(t, "x", 2) && !strcmp(gets_(t, "x", 3), "abc") &&
+                  !strcmp(gets_(t, "x", 4), "1e3"),
+              "original texts kept");
+        dojo_table_free(t);
+    }
+    t = parse("a,b\n1,2\n2,3\n2.5,-4\n+7,0\n", NULL, err);
+    CHECK(t && dojo_table_column_type(t, 0) == DOJO_TYPE_FLOAT &&
+              dojo_table_column_type(t, 1) == DOJO_TYPE_INT,
+          "promotion: %s", err);
+    if (t) {
+        CHECK(getf(t, "a", 0) == 1 && getf(t, "a", 2) == 2.5 && getf(t, "a", 3) == 7 &&
+                  geti(t, "b", 2) == -4,
+              "values");
+        dojo_table_free(t);
+    }
+    t = parse("a,b\r\n1,2\r\n3,4.25\r\n\r\n5,6", NULL, err);
+    CHECK(t && dojo_table_nrows(t) == 3 && geti(t, "a", 2) == 5 && getf(t, "b", 1) == 4.25 &&
+              getf(t, "b", 2) == 6,
+          "CRLF, blank line, no final newline: %s", err);
+    dojo_table_free(t);
+    t = parse("a,b\n1,2\n,3\n4,5\n\"6\",7\n", NULL, err);
+    CHECK(t && miss(t, "a", 1) && !miss(t, "a", 2) && geti(t, "a", 2) == 4 &&
+              geti(t, "a", 3) == 6 && geti(t, "b", 3) == 7,
+          "missing and quoted cells: %s", err);
+    dojo_table_free(t);
+    t = parse("a,b\n1,2\n3,4,5\n", NULL, err);
+    CHECK(!t && has(err, "line 3") && has(err, "expected 2 fields, found 3"), "ragged: %s", err);
+    dojo_table_free(t);
+    t = parse("a,b\n1,2\n3\n", NULL, err);
+    CHECK(!t && has(err, "line 3") && has(err, "found 1"), "short: %s", err);
+    dojo_table_free(t);
+    t = parse("a,b\n1,2\n007,4\n", NULL, err);
+    CHECK(t && dojo_table_column_type(t, 0) == DOJO_TYPE_STRING &&
+              !strcmp(gets_(t, "a", 1), "007"),
+          "leading zeros stay text: %s", err);
+    dojo_table_free(t);
+}
+
 /* Reads content from a file (which a split parses with two threads) and from memory (one
    thread), and checks that both give the same table or the same error. */
 static int same_both_ways(const char *name, const char *data, size_t len, char *why, size_t whylen)
@@ -2213,6 +2261,7 @@ void test_table(void)
         {"csv stream: later misfit is an error; first-chunk restart", t_stream_misfit},
         {"csv: non-seekable input (pipe) with a restart", t_pipe},
         {"csv: a big file split between two threads equals one thread", t_split},
+        {"csv: the all-numbers fast path gives way to the general one", t_fast_path},
         {"csv: options validation", t_options},
         {"table: building, accessors, errors", t_build},
         {"table: take and select", t_take_select},
