@@ -304,23 +304,7 @@ int64_t dojo_table_column_first_bad(const dojo_table *t, size_t col, double lo, 
     const dj_col *c = col_at(t, col);
     if (!c || c->type == DOJO_TYPE_STRING)
         return c ? 0 : -1;
-    size_t from = 0;
-    if (c->type == DOJO_TYPE_FLOAT && !c->missing) {
-        /* blocks without a branch per value (the loop vectorises); the block holding a bad
-           value is then read again below */
-        const double *f = c->floats;
-        for (; from < t->nrows; from += 1024) {
-            size_t e = t->nrows - from < 1024 ? t->nrows : from + 1024;
-            int bad = 0;
-            for (size_t i = from; i < e; i++) {
-                double v = f[i];
-                bad |= !(v >= lo) | !(v <= hi) | (fabs(v) == INFINITY);
-            }
-            if (bad)
-                break;
-        }
-    }
-    for (size_t i = from; i < t->nrows; i++) {
+    for (size_t i = 0; i < t->nrows; i++) {
         if (c->missing && c->missing[i])
             return (int64_t)i;
         double v = c->type == DOJO_TYPE_INT ? (double)c->ints[i] : c->floats[i];
