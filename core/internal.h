@@ -57,11 +57,10 @@ void dj_atomic_abort(dj_atomic *a);
 /* Writes all of len bytes (retrying short writes and EINTR). */
 int dj_write_all(int fd, const void *data, size_t len);
 
-/* Big arrays. Blocks of DJ_BIG_MIN bytes or more are aligned to 2 MiB and marked for
-   transparent huge pages (MADV_HUGEPAGE, honoured when the system's THP mode is "madvise"
-   or "always"): filling 1 GB of fresh values then takes 500 page faults instead of 250,000,
-   which is most of the kernel time of reading a big CSV file. Smaller blocks are plain
-   malloc. The result is an ordinary malloc block: realloc and free take it. */
+/* Big arrays. Blocks of DJ_BIG_MIN bytes or more are aligned to 2 MiB and, with
+   $DOJO_HUGEPAGES=1, marked for transparent huge pages (MADV_HUGEPAGE): filling 1 GB of fresh
+   values then takes 500 page faults instead of 250,000 (off by default: see par.c). Smaller
+   blocks are plain malloc. The result is an ordinary malloc block: realloc and free take it. */
 #define DJ_BIG_MIN ((size_t)4 << 20)
 void *dj_big_alloc(size_t bytes);
 /* realloc(p, bytes), then the huge-page hint on the block when it is big. */

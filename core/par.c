@@ -7,8 +7,8 @@
  * own threads, and with one processor (or no thread to be had) both tasks simply run in
  * turn, so callers cut their work in a way that does not depend on the threads (same
  * halves, same order of combining). dj_big_alloc gives blocks of 4 MiB or more aligned to
- * 2 MiB and marked MADV_HUGEPAGE; they are ordinary malloc blocks for realloc and free.
- * DOJO_HUGEPAGES=0 in the environment turns the hint off.
+ * 2 MiB, marked MADV_HUGEPAGE when DOJO_HUGEPAGES=1 is in the environment (see
+ * hugepages_on); they are ordinary malloc blocks for realloc and free.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -24,15 +24,19 @@
 #endif
 #define HUGE_ALIGN ((size_t)2 << 20)
 
-/* $DOJO_HUGEPAGES=0 turns the hint off (on some virtual machines a fresh huge page is slow
-   to come by: the host backs it on first touch). */
+/* Huge pages only with $DOJO_HUGEPAGES=1. They halve the kernel time of filling fresh
+   arrays on a machine with free huge pages at hand. They are off by default because on the
+   virtual machine dojo is developed on, a free huge page may have been handed back to the host
+   (free page reporting): its first touch then costs the host's fault and zeroing, and a
+   one-off grading call measured 2-3x more kernel time with them than without (back-to-back
+   calls, reusing the pages just freed, were faster). */
 static int hugepages_on(void)
 {
     static int cached = -1;
     int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
     if (v < 0) {
         const char *e = getenv("DOJO_HUGEPAGES");
-        v = !(e && e[0] == '0' && e[1] == '\0');
+        v = e && e[0] == '1' && e[1] == '\0';
         __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
     }
     return v;
