@@ -1077,6 +1077,7 @@ struct dojo_csv_reader {
     size_t nout;
     size_t *outmap; /* result column -> file column */
     size_t nrows, rows_cap, row_limit;
+    size_t rows_hint;  /* estimated rows of a whole-file read: the first allocation's size */
     size_t rows_ready; /* rows whose value pages are already mapped (<= rows_cap) */
     int scanning; /* pass 1 met text after numbers: types only, no storage */
     int pass2;
@@ -1377,6 +1378,8 @@ static int classify(rd *r, const unsigned char *f, size_t n, numv *v)
 static int grow_rows(rd *r)
 {
     size_t ncap = r->rows_cap ? r->rows_cap + r->rows_cap / 2 : 4096;
+    if (r->rows_cap == 0 && r->rows_hint > ncap)
+        ncap = r->rows_hint; /* a whole file: its estimated rows at once */
     if (ncap > r->row_limit)
         ncap = r->row_limit;
     if (ncap <= r->nrows)
@@ -1388,12 +1391,14 @@ static int grow_rows(rd *r)
         if (c->out < 0)
             continue;
         if (c->kind == K_INT || c->kind == K_FLOAT) {
-            void *p = realloc(c->vals, ncap * sizeof(v8));
+            void *p = c->vals ? dj_big_realloc(c->vals, ncap * sizeof(v8))
+                              : dj_big_alloc(ncap * sizeof(v8));
             if (!p)
                 return oom(r);
             c->vals = p;
         } else if (c->kind == K_STR) {
-            void *p = realloc(c->offsets, (ncap + 1) * sizeof(int64_t));
+            void *p = c->offsets ? dj_big_realloc(c->offsets, (ncap + 1) * sizeof(int64_t))
+                                 : dj_big_alloc((ncap + 1) * sizeof(int64_t));
             if (!p)
                 return oom(r);
             if (!c->offsets)
@@ -1647,6 +1652,59 @@ static int count_fields(rd *r, const unsigned char *p, int64_t line, size_t j, s
     }
 }
 
+/* The fast path for the common all-numeric file: whether every column is stored as int or
+   float, with no na_values, so that a record of plain numbers can be taken in one go. */
+static int fast_ok(const rd *r)
+{
+    if (r->scanning || !r->fastnum || r->nna || r->ncols == 0)
+        return 0;
+    for (size_t j = 0; j < r->ncols; j++) {
+        const pcol *c = &r->cols[j];
+        if (c->out < 0 || (c->kind != K_INT && c->kind != K_FLOAT))
+            return 0;
+    }
+    return 1;
+}
+
+/* One record of plain numbers at p (row `row`): each field a number the general path would
+   store as is (an int in an int column, any number in a float column), ended by the
+   delimiter, the last by LF or CRLF inside the data. Returns the start of the next record,
+   or NULL when anything else is met (nothing is then stored that the general path does not
+   overwrite: it parses the record again from its start). */
+static inline const unsigned char *fast_record(rd *r, const unsigned char *p, size_t row)
+{
+    const unsigned char *end = r->buf + r->len, *rec = p;
+    const unsigned char delim = r->delim;
+    const size_t last = r->ncols - 1;
+    pcol *cols = r->cols;
+    for (size_t j = 0;; j++) {
+        numv v;
+        const unsigned char *q = parse_num(p, &v);
+        if (v.kind == N_NONE)
+            return NULL;
+        pcol *c = &cols[j];
+        if (c->kind == K_INT) {
+            if (v.kind != N_INT)
+                return NULL;
+            c->vals[row].i = v.i;
+        } else
+            c->vals[row].d = v.kind == N_INT ? (double)v.i : v.d;
+        if (j < last) {
+            if (*q != delim)
+                return NULL;
+            p = q + 1;
+            continue;
+        }
+        if (q >= end || (size_t)(q - rec) > r->max_record)
+            return NULL;
+        if (*q == '\n')
+            return q + 1;
+        if (*q == '\r' && q + 1 < end && q[1] == '\n')
+            return q + 2;
+        return NULL;
+    }
+}
+
 /* Parses the records in the buffer. */
 static int parse_rows(rd *r)
 {
@@ -1660,6 +1718,7 @@ static int parse_rows(rd *r)
     size_t stop = SIZE_MAX;
     if (r->stop_at >= 0)
         stop = r->stop_at >= r->buf_off ? (size_t)(r->stop_at - r->buf_off) : 0;
+    int fast = fast_ok(r), fast_seen = 0;
     for (;;) {
         if ((size_t)(p - buf) >= stop) {
             r->stop_mismatch = (size_t)(p - buf) != stop;
@@ -1687,6 +1746,20 @@ static int parse_rows(rd *r)
         size_t row = r->nrows;
         if (row >= r->rows_ready && make_ready(r) < 0)
             return PR_ERR;
+        if (fast) {
+            const unsigned char *next = fast_record(r, p, row);
+            if (next) {
+                if (!fast_seen) { /* every column now holds a value */
+                    fast_seen = 1;
+                    for (size_t k = 0; k < ncols; k++)
+                        r->cols[k].seen_value = r->cols[k].seen_text = 1;
+                }
+                p = next;
+                r->nrows++;
+                r->line++;
+                continue;
+            }
+        }
         const unsigned char *rec = p;
         int64_t nl = 0;
         size_t j = 0;
@@ -1778,6 +1851,7 @@ static int parse_rows(rd *r)
         }
         r->nrows++;
         r->line += 1 + nl;
+        fast = fast_ok(r); /* the general path may have changed a column's type */
         continue;
     partial:
         /* The record is cut by the end of the buffer: forget its row, parse it again. */
@@ -2287,6 +2361,25 @@ static dojo_table *finish_chunk(rd *r)
     return t;
 }
 
+/* The rows of bytes [from, to) of a whole plain file, estimated from the records in the
+   buffer (its average record length), with a little to spare; 0 when the file is small or
+   the buffer tells too little. Only the first allocation's size: an underestimate grows as
+   usual, an overestimate costs address space, not memory (pages are mapped as rows come). */
+static size_t estimate_rows(const rd *r, int64_t from, int64_t to)
+{
+    if (to - from < (int64_t)DJ_BIG_MIN || r->len <= r->pos)
+        return 0;
+    size_t lines = 0;
+    for (const unsigned char *p = r->buf + r->pos, *e = r->buf + r->len;
+         (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++)
+        lines++;
+    if (lines < 64)
+        return 0;
+    double per = (double)(r->len - r->pos) / (double)lines;
+    double est = (double)(to - from) / per * 1.03 + 4096;
+    return est < 1e10 ? (size_t)est : 0;
+}
+
 /* ---- splitting a big file between two threads ----------------------------------------
  *
  * A whole plain file of at least SPLIT_MIN bytes is parsed by two threads when two
@@ -2391,6 +2484,7 @@ static int split_start(rd *r, split *sp)
     w->buf_off = start;
     w->nrows = w->rows_cap = w->rows_ready = 0;
     w->row_limit = SIZE_MAX;
+    w->rows_hint = estimate_rows(r, start, (int64_t)st.st_size);
     w->err = NULL;
     w->errlen = 0;
     w->cols = calloc(r->ncols, sizeof(pcol));
@@ -2553,7 +2647,7 @@ static int concat_halves(pcol *a, size_t n1, pcol *b, size_t n2, copy_jobs *jobs
         for (size_t i = 1; i <= n2; i++)
             of[n1 + i] = (int64_t)t1 + b->offsets[i];
     } else {
-        v8 *v = realloc(a->vals, nv * sizeof(v8));
+        v8 *v = dj_big_realloc(a->vals, nv * sizeof(v8));
         if (!v)
             return -1;
         a->vals = v;
@@ -2662,6 +2756,9 @@ static int split_finish(rd *r, split *sp)
 /* Reads up to max_rows rows into a table. */
 static dojo_table *read_chunk(rd *r, size_t max_rows)
 {
+    struct stat st;
+    if (r->whole && r->s.fd >= 0 && r->s.seekable && !r->s.gz && fstat(r->s.fd, &st) == 0)
+        r->rows_hint = estimate_rows(r, r->buf_off + (int64_t)r->pos, (int64_t)st.st_size);
     for (;;) {
         r->nrows = 0;
         r->rows_cap = r->rows_ready = 0;

@@ -460,6 +460,21 @@ static void match_range(const dojo_index *x, const dj_col *c, size_t from, size_
     }
 }
 
+#define MATCH_PAR_MIN ((size_t)1 << 20) /* keys looked up by two threads from here */
+
+typedef struct match_part {
+    const dojo_index *x;
+    const dj_col *c;
+    size_t from, to;
+    int64_t *rows;
+} match_part;
+
+static void match_run(void *arg)
+{
+    match_part *m = arg;
+    match_range(m->x, m->c, m->from, m->to, m->rows);
+}
+
 int dojo_index_match(const dojo_index *x, const dojo_table *other, size_t col, int64_t *rows,
                      char *err, size_t errlen)
 {
@@ -475,7 +490,11 @@ int dojo_index_match(const dojo_index *x, const dojo_table *other, size_t col, i
                       "string keys can be matched", c->name);
     if (n > 0 && !rows)
         return dj_err(err, errlen, "no output array given");
-    match_range(x, c, 0, n, rows);
+    if (n >= MATCH_PAR_MIN && dj_two_cpus()) { /* the halves are independent */
+        match_part a = {x, c, 0, n / 2, rows}, b = {x, c, n / 2, n, rows + n / 2};
+        dj_run2(match_run, &b, match_run, &a);
+    } else
+        match_range(x, c, 0, n, rows);
     return 0;
 }
 
@@ -583,25 +602,137 @@ static int align_alloc(const dj_col *s, size_t srows, dj_col *d, size_t n)
     if (!d->name)
         return -1;
     size_t nv = n ? n : 1;
-    if (s->missing && !(d->missing = malloc(nv)))
+    if (s->missing && !(d->missing = dj_big_alloc(nv)))
         return -1;
     if (s->type == DOJO_TYPE_INT) {
-        if (!(d->ints = malloc(nv * sizeof(int64_t))))
+        if (!(d->ints = dj_big_alloc(nv * sizeof(int64_t))))
             return -1;
         d->ints[0] = 0;
     } else if (s->type == DOJO_TYPE_FLOAT) {
-        if (!(d->floats = malloc(nv * sizeof(double))))
+        if (!(d->floats = dj_big_alloc(nv * sizeof(double))))
             return -1;
         d->floats[0] = 0;
     } else {
         size_t total = (size_t)s->offsets[srows];
-        d->chars = malloc(total ? total : 1);
-        d->offsets = malloc((n + 1) * sizeof(int64_t));
+        d->chars = dj_big_alloc(total ? total : 1);
+        d->offsets = dj_big_alloc((n + 1) * sizeof(int64_t));
         if (!d->chars || !d->offsets)
             return -1;
         d->offsets[0] = 0;
     }
     return 0;
+}
+
+/* Big clean joins on two threads: each half of the keys is looked up and gathered by its
+   own thread with its own bitmap of matched rows; string bytes of the second half go to a
+   scratch buffer and are appended after the first half's. When either half meets an unknown
+   or repeated key, or the two bitmaps overlap (a key in both halves), the work is dropped
+   and the sequential pass runs instead, so that counts and examples are exactly its own. */
+#define ALIGN_PAR_MIN ((size_t)1 << 20)
+
+typedef struct align_part {
+    const dojo_index *x;
+    const dj_col *key;
+    const dojo_table *t;
+    const size_t *cols;
+    size_t ncols;
+    size_t from, to;
+    uint64_t *seen;
+    dj_col *out;
+    size_t *used;
+    int bad, oom;
+} align_part;
+
+static void align_run(void *arg)
+{
+    align_part *a = arg;
+    int64_t *rows = malloc(ALIGN_BLOCK * sizeof *rows);
+    if (!rows) {
+        a->oom = 1;
+        return;
+    }
+    uint64_t *seen = a->seen;
+    for (size_t base = a->from; base < a->to && !a->bad; base += ALIGN_BLOCK) {
+        size_t lim = a->to - base < ALIGN_BLOCK ? a->to - base : ALIGN_BLOCK;
+        match_range(a->x, a->key, base, base + lim, rows);
+        for (size_t i = 0; i < lim; i++) {
+            if (i + ALIGN_AHEAD < lim && rows[i + ALIGN_AHEAD] >= 0)
+                __builtin_prefetch(&seen[rows[i + ALIGN_AHEAD] >> 6], 1);
+            int64_t r = rows[i];
+            if (r < 0 || (seen[r >> 6] >> (r & 63) & 1)) {
+                a->bad = 1;
+                break;
+            }
+            seen[r >> 6] |= 1ULL << (r & 63);
+        }
+        for (size_t j = 0; !a->bad && j < a->ncols; j++)
+            gather_block(&a->t->cols[a->cols ? a->cols[j] : j], &a->out[j], rows, lim, base,
+                         &a->used[j]);
+    }
+    free(rows);
+}
+
+/* Returns 1 when the join was clean and is done (out, used and seen filled), 0 when the
+   sequential pass must run (nothing of out is kept), -1 out of memory. */
+static int align_parallel(const dojo_index *x, const dj_col *key, const dojo_table *t,
+                          const size_t *cols, size_t ncols, size_t n, dj_col *out,
+                          size_t *used, uint64_t *seen)
+{
+    size_t m = t->nrows, words = m / 64 + 1, h = n / 2;
+    uint64_t *s2 = calloc(words, sizeof *s2);
+    dj_col *out2 = calloc(ncols ? ncols : 1, sizeof *out2);
+    size_t *used2 = calloc(ncols ? ncols : 1, sizeof *used2);
+    int rc = -1;
+    if (!s2 || !out2 || !used2)
+        goto done;
+    for (size_t j = 0; j < ncols; j++) {
+        out2[j] = out[j];
+        out2[j].nmissing = 0;
+        if (out[j].type == DOJO_TYPE_STRING) {
+            const dj_col *src = &t->cols[cols ? cols[j] : j];
+            size_t total = (size_t)src->offsets[m];
+            out2[j].chars = dj_big_alloc(total ? total : 1);
+            if (!out2[j].chars)
+                goto done;
+        }
+    }
+    align_part a = {x, key, t, cols, ncols, 0, h, seen, out, used, 0, 0};
+    align_part b = {x, key, t, cols, ncols, h, n, s2, out2, used2, 0, 0};
+    dj_run2(align_run, &b, align_run, &a);
+    if (a.oom || b.oom)
+        goto done;
+    int clean = !a.bad && !b.bad;
+    for (size_t w = 0; clean && w < words; w++)
+        clean = !(seen[w] & s2[w]);
+    if (!clean) {
+        memset(seen, 0, words * sizeof *seen);
+        for (size_t j = 0; j < ncols; j++) {
+            out[j].nmissing = 0;
+            used[j] = 0;
+        }
+        rc = 0;
+        goto done;
+    }
+    for (size_t w = 0; w < words; w++)
+        seen[w] |= s2[w];
+    for (size_t j = 0; j < ncols; j++) {
+        out[j].nmissing += out2[j].nmissing;
+        if (out[j].type == DOJO_TYPE_STRING) {
+            memcpy(out[j].chars + used[j], out2[j].chars, used2[j]);
+            for (size_t i = h + 1; i <= n; i++)
+                out[j].offsets[i] += (int64_t)used[j];
+            used[j] += used2[j];
+        }
+    }
+    rc = 1;
+done:
+    for (size_t j = 0; out2 && j < ncols; j++)
+        if (out[j].type == DOJO_TYPE_STRING)
+            free(out2[j].chars);
+    free(out2);
+    free(used2);
+    free(s2);
+    return rc;
 }
 
 int dojo_index_align(const dojo_index *x, const dojo_table *other, size_t col,
@@ -641,7 +772,13 @@ int dojo_index_align(const dojo_index *x, const dojo_table *other, size_t col,
     for (size_t j = 0; j < ncols; j++)
         if (align_alloc(&t->cols[cols ? cols[j] : j], m, &out[j], n) < 0)
             goto oom;
-    for (size_t base = 0; base < n; base += ALIGN_BLOCK) {
+    int par = 0;
+    if (n >= ALIGN_PAR_MIN && dj_two_cpus()) {
+        par = align_parallel(x, c, t, cols, ncols, n, out, used, seen);
+        if (par < 0)
+            goto oom;
+    }
+    for (size_t base = 0; !par && base < n; base += ALIGN_BLOCK) {
         size_t lim = n - base < ALIGN_BLOCK ? n - base : ALIGN_BLOCK;
         match_range(x, c, base, base + lim, rows);
         for (size_t i = 0; i < lim; i++) {

@@ -14,12 +14,23 @@
 #include <string.h>
 
 #include "lcore.h"
+#include "internal.h"
 
 /* Failure of a data check: the message is left in msg, the caller returns nil, msg. */
 typedef struct vfail {
     char msg[DJ_ERRLEN];
     int failed;
 } vfail;
+
+
+/* A scratch array as a userdata (freed with the Lua value); a big one is marked for
+   transparent huge pages (dj_big_hint), as its pages are all about to be written. */
+static void *scratch(lua_State *L, size_t bytes)
+{
+    void *p = lua_newuserdatauv(L, bytes ? bytes : 1, 0);
+    dj_big_hint(p, bytes);
+    return p;
+}
 
 static size_t vec_len(lua_State *L, int idx, const char *what)
 {
@@ -136,7 +147,7 @@ static const char *vec_strings(lua_State *L, int idx, size_t n, const int64_t **
             }
         return data;
     }
-    int64_t *o = lua_newuserdatauv(L, (n + 1) * sizeof *o, 0);
+    int64_t *o = scratch(L, (n + 1) * sizeof *o);
     luaL_Buffer b;
     luaL_buffinit(L, &b);
     o[0] = 0;
@@ -239,7 +250,7 @@ static const double *gather(lua_State *L, int idx, size_t n, size_t k, const cha
         if (in_place)
             return in_place;
     }
-    double *a = lua_newuserdatauv(L, (n * k > 0 ? n * k : 1) * sizeof *a, 0);
+    double *a = scratch(L, (n * k > 0 ? n * k : 1) * sizeof *a);
     for (size_t j = 0; j < k && !f->failed; j++) {
         lua_rawgeti(L, idx, (lua_Integer)j + 1);
         vec_doubles(L, lua_gettop(L), n, a + j, k, what, f);
@@ -254,7 +265,7 @@ static double *weights(lua_State *L, int idx, size_t n, vfail *f)
         return NULL;
     if (vec_len(L, idx, "weights") != n)
         luaL_error(L, "weights: %d values for %d rows", (int)vec_len(L, idx, "weights"), (int)n);
-    double *w = lua_newuserdatauv(L, (n ? n : 1) * sizeof *w, 0);
+    double *w = scratch(L, (n ? n : 1) * sizeof *w);
     vec_doubles(L, idx, n, w, 1, "weights", f);
     return w;
 }
@@ -309,8 +320,8 @@ static int l_metric_labels(lua_State *L)
     check_params(L, 5, &prm);
     vfail f = {.failed = 0};
     double *w = weights(L, 4, n, &f);
-    int64_t *y = lua_newuserdatauv(L, (n ? n : 1) * sizeof *y, 0);
-    int64_t *p = lua_newuserdatauv(L, (n ? n : 1) * sizeof *p, 0);
+    int64_t *y = scratch(L, (n ? n : 1) * sizeof *y);
+    int64_t *p = scratch(L, (n ? n : 1) * sizeof *p);
     vec_ints(L, 2, n, y, "truth", &f);
     if (!f.failed)
         vec_ints(L, 3, n, p, "prediction", &f);
@@ -384,7 +395,7 @@ static int l_metric_proba(lua_State *L)
     check_params(L, 5, &prm);
     vfail f = {.failed = 0};
     double *w = weights(L, 4, n, &f);
-    int64_t *y = lua_newuserdatauv(L, (n ? n : 1) * sizeof *y, 0);
+    int64_t *y = scratch(L, (n ? n : 1) * sizeof *y);
     cbox *yc = dj_lua_testcolumn(L, 2);
     int named = 0;
     if (yc && yc->type == DOJO_TYPE_STRING && lua_istable(L, 5)) {

@@ -124,29 +124,139 @@ static void step(curve *cv, double tp0, double fp0, double tg, double fg)
 /* The unweighted walk: the positives' and the negatives' keys sorted apart (no payload to
    carry), then merged from the highest key down, one step per distinct key with the counts
    of each class at that key: the same groups, in the same order, as one sort of all cells
-   with their labels, in half the memory. The answers are known to be 0 or 1. */
+   with their labels, in half the memory. The answers are known to be 0 or 1. For AUC the
+   area is an exact integer sum, so a big walk is cut in two at a key (every key equal to it
+   on one side) and the two parts are walked by two threads, the lower one starting from the
+   counts above the cut: the same sum. Building the key arrays is also shared: each half of
+   the cells writes its positives and negatives after those of the first half (their order
+   before the sort does not matter). */
+typedef struct uwalk {
+    const uint64_t *pk, *nk; /* keys above the part's top were walked before it */
+    size_t i0, i1, j0, j1;   /* the part: pk[i0, i1), nk[j0, j1) */
+    uint64_t tp, fp;         /* counts above the part */
+    unsigned __int128 area2;
+} uwalk;
+
+static void uwalk_run(void *arg)
+{
+    uwalk *u = arg;
+    const uint64_t *pk = u->pk, *nk = u->nk;
+    size_t i = u->i1, j = u->j1, i0 = u->i0, j0 = u->j0;
+    uint64_t tp = u->tp;
+    unsigned __int128 area2 = 0;
+    while (i > i0 || j > j0) {
+        uint64_t key = i == i0 ? nk[j - 1] : j == j0 ? pk[i - 1] : pk[i - 1] > nk[j - 1] ? pk[i - 1] : nk[j - 1];
+        uint64_t tg = 0, fg = 0;
+        while (i > i0 && pk[i - 1] == key) {
+            tg++;
+            i--;
+        }
+        while (j > j0 && nk[j - 1] == key) {
+            fg++;
+            j--;
+        }
+        area2 += (unsigned __int128)fg * (2 * tp + tg);
+        tp += tg;
+    }
+    u->area2 = area2;
+}
+
+/* First index of sorted a[0, n) whose key is >= key. */
+static size_t lower_bound(const uint64_t *a, size_t n, uint64_t key)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (a[mid] < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+typedef struct ukeys {
+    const view *v;
+    size_t from, to; /* cells */
+    size_t npos;     /* positives among them */
+    uint64_t *pos, *neg; /* where they go */
+} ukeys;
+
+static void ukeys_count(void *arg)
+{
+    ukeys *u = arg;
+    const double *y = u->v->y;
+    size_t st = u->v->stride, a = 0;
+    for (size_t i = u->from; i < u->to; i++)
+        a += y[i * st] == 1;
+    u->npos = a;
+}
+
+static void ukeys_fill(void *arg)
+{
+    ukeys *u = arg;
+    const double *y = u->v->y, *p = u->v->p;
+    size_t st = u->v->stride, a = 0, b = 0;
+    for (size_t i = u->from; i < u->to; i++) {
+        uint64_t k = djm_key(p[i * st]);
+        if (y[i * st] == 1)
+            u->pos[a++] = k;
+        else
+            u->neg[b++] = k;
+    }
+}
+
+#define PAR_CELLS ((size_t)1 << 20) /* smaller walks stay on one thread */
+
 static int walk_unweighted(const view *v, curve *cv, char *err, size_t errlen)
 {
-    size_t m = v->m, st = v->stride, npos = 0;
-    for (size_t i = 0; i < m; i++)
-        npos += v->y[i * st] == 1;
-    uint64_t *keys = malloc((m ? m : 1) * sizeof *keys);
+    size_t m = v->m;
+    int par = m >= PAR_CELLS && dj_two_cpus();
+    ukeys h1 = {v, 0, par ? m / 2 : m, 0, NULL, NULL}, h2 = {v, par ? m / 2 : m, m, 0, NULL, NULL};
+    if (par)
+        dj_run2(ukeys_count, &h2, ukeys_count, &h1);
+    else
+        ukeys_count(&h1);
+    size_t npos = h1.npos + h2.npos;
+    uint64_t *keys = dj_big_alloc((m ? m : 1) * sizeof *keys);
     if (!keys)
         return DJM_OOM(err, errlen);
-    size_t a = 0, b = npos; /* positives fill [0, npos), negatives [npos, m) */
-    for (size_t i = 0; i < m; i++) {
-        uint64_t k = djm_key(v->p[i * st]);
-        if (v->y[i * st] == 1)
-            keys[a++] = k;
-        else
-            keys[b++] = k;
-    }
+    /* positives fill [0, npos), negatives [npos, m), the first half's first */
+    h1.pos = keys;
+    h1.neg = keys + npos;
+    h2.pos = keys + h1.npos;
+    h2.neg = keys + npos + (h1.to - h1.from - h1.npos);
+    if (par)
+        dj_run2(ukeys_fill, &h2, ukeys_fill, &h1);
+    else
+        ukeys_fill(&h1);
     if (djm_sort_u64(keys, NULL, npos) < 0 || djm_sort_u64(keys + npos, NULL, m - npos) < 0) {
         free(keys);
         return DJM_OOM(err, errlen);
     }
     const uint64_t *pk = keys, *nk = keys + npos;
-    size_t i = npos, j = m - npos; /* unvisited: pk[0, i), nk[0, j) */
+    size_t nneg = m - npos;
+    if (!cv->ap) {
+        uwalk hi = {pk, nk, 0, npos, 0, nneg, 0, 0, 0};
+        if (par && npos > 0) {
+            /* the cut: the median positive key; keys >= it above, the rest below */
+            uint64_t cut = pk[npos / 2];
+            size_t ic = lower_bound(pk, npos, cut), jc = lower_bound(nk, nneg, cut);
+            uwalk lo = {pk, nk, 0, ic, 0, jc, npos - ic, nneg - jc, 0};
+            hi.i0 = ic;
+            hi.j0 = jc;
+            dj_run2(uwalk_run, &lo, uwalk_run, &hi);
+            cv->area2 = hi.area2 + lo.area2;
+        } else {
+            uwalk_run(&hi);
+            cv->area2 = hi.area2;
+        }
+        cv->tp = (double)npos;
+        cv->fp = (double)nneg;
+        free(keys);
+        return 0;
+    }
+    size_t i = npos, j = nneg; /* unvisited: pk[0, i), nk[0, j) */
     uint64_t tp = 0, fp = 0;
     while (i > 0 || j > 0) {
         uint64_t key = i == 0 ? nk[j - 1] : j == 0 ? pk[i - 1] : pk[i - 1] > nk[j - 1] ? pk[i - 1] : nk[j - 1];
@@ -159,10 +269,7 @@ static int walk_unweighted(const view *v, curve *cv, char *err, size_t errlen)
             fg++;
             j--;
         }
-        if (!cv->ap)
-            cv->area2 += (unsigned __int128)fg * (2 * tp + tg);
-        else
-            step(cv, (double)tp, (double)fp, (double)tg, (double)fg);
+        step(cv, (double)tp, (double)fp, (double)tg, (double)fg);
         tp += tg;
         fp += fg;
     }

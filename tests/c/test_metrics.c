@@ -680,6 +680,72 @@ static void test_large(void)
     free(y);
     free(p);
     dj_test_end();
+
+    /* Above a million cells the sort, the AUC walk and the log loss are shared by two
+       threads: the same numbers as straightforward counting and summing. */
+    dj_test_begin("metrics: 3M-row AUC and log loss (the two-thread paths)");
+    n = 3000000;
+    size_t grid = (size_t)1 << 20;
+    y = malloc(n * sizeof *y);
+    p = malloc(n * sizeof *p);
+    double *cnt = calloc(2 * grid, sizeof *cnt);
+    int64_t *cls = malloc(n * sizeof *cls);
+    double *c3[3] = {malloc(n * sizeof(double)), malloc(n * sizeof(double)),
+                     malloc(n * sizeof(double))};
+    CHECK(y && p && cnt && cls && c3[0] && c3[1] && c3[2], "oom");
+    if (y && p && cnt && cls && c3[0] && c3[1] && c3[2]) {
+        uint64_t s = 7;
+        for (size_t i = 0; i < n; i++) {
+            s = s * 6364136223846793005ull + 1442695040888963407ull;
+            y[i] = (double)((s >> 20) % 4 == 0);
+            size_t g = (size_t)(s >> 44) % grid; /* 2^20 distinct scores, some ties */
+            if (y[i] == 1)
+                g = g / 2 + grid / 2; /* positives score higher on the whole */
+            p[i] = (double)g / (double)grid;
+            cnt[2 * g + (y[i] == 1)]++;
+        }
+        double below = 0, u = 0, P = 0, N = 0;
+        for (size_t g = 0; g < grid; g++) {
+            u += cnt[2 * g + 1] * (below + 0.5 * cnt[2 * g]);
+            below += cnt[2 * g];
+            P += cnt[2 * g + 1];
+            N += cnt[2 * g];
+        }
+        NUM_IS("roc_auc", y, p, NULL, n, 1, NULL, u / (P * N));
+        /* three classes, probabilities not summing to 1 (renormalised), some clipped */
+        long double sum = 0;
+        for (size_t i = 0; i < n; i++) {
+            s = s * 6364136223846793005ull + 1442695040888963407ull;
+            cls[i] = (int64_t)((s >> 30) % 3);
+            double row = 0;
+            for (int j = 0; j < 3; j++) {
+                s = s * 6364136223846793005ull + 1442695040888963407ull;
+                double v = (double)((s >> 40) % 1000) / 999.0; /* 0 and 1 included */
+                c3[j][i] = v;
+                row += v < 1e-15 ? 1e-15 : v > 1 - 1e-15 ? 1 - 1e-15 : v;
+            }
+            double q = c3[cls[i]][i];
+            q = q < 1e-15 ? 1e-15 : q > 1 - 1e-15 ? 1 - 1e-15 : q;
+            sum += -logl((long double)(q / row));
+        }
+        double v = NAN;
+        int rc = dojo_metric_proba_columns("log_loss_multiclass", cls, (const double *const *)c3,
+                                           NULL, n, 3, NULL, &v, err, sizeof err);
+        CHECK(rc == 0 && close_to(v, (double)(sum / n)), "log_loss_multiclass: got %.17g (%s), "
+              "want %.17g", v, err, (double)(sum / n));
+        c3[2][n - 5] = 1.5; /* the error names the first bad cell, in the second half */
+        rc = dojo_metric_proba_columns("log_loss_multiclass", cls, (const double *const *)c3,
+                                       NULL, n, 3, NULL, &v, err, sizeof err);
+        CHECK(rc == -1 && strstr(err, "row 2999995"), "want an error naming row 2999995, got "
+              "%d '%s'", rc, err);
+    }
+    free(y);
+    free(p);
+    free(cnt);
+    free(cls);
+    for (int j = 0; j < 3; j++)
+        free(c3[j]);
+    dj_test_end();
 }
 
 /* The catalog competitions' own kernels (curves.c, sequences.c, geometry.c, f05_rle). */

@@ -1591,6 +1591,54 @@ static void t_stream_misfit(void)
     free(b.s);
 }
 
+/* The all-numbers fast path hands every record it does not take to the general path: the
+   result is the same as if it were not there. */
+static void t_fast_path(void)
+{
+    char err[512];
+    dojo_table *t = parse("id,x\n1,2\n3,4.5\n5,\n7,abc\n9,1e3\n", NULL, err);
+    CHECK(t && dojo_table_column_type(t, 1) == DOJO_TYPE_STRING, "text after numbers: %s", err);
+    if (t) {
+        CHECK(geti(t, "id", 4) == 9, "id");
+        CHECK(!strcmp(gets_(t, "x", 0), "2") && !strcmp(gets_(t, "x", 1), "4.5") &&
+                  miss(t, "x", 2) && !strcmp(gets_(t, "x", 3), "abc") &&
+                  !strcmp(gets_(t, "x", 4), "1e3"),
+              "original texts kept");
+        dojo_table_free(t);
+    }
+    t = parse("a,b\n1,2\n2,3\n2.5,-4\n+7,0\n", NULL, err);
+    CHECK(t && dojo_table_column_type(t, 0) == DOJO_TYPE_FLOAT &&
+              dojo_table_column_type(t, 1) == DOJO_TYPE_INT,
+          "promotion: %s", err);
+    if (t) {
+        CHECK(getf(t, "a", 0) == 1 && getf(t, "a", 2) == 2.5 && getf(t, "a", 3) == 7 &&
+                  geti(t, "b", 2) == -4,
+              "values");
+        dojo_table_free(t);
+    }
+    t = parse("a,b\r\n1,2\r\n3,4.25\r\n\r\n5,6", NULL, err);
+    CHECK(t && dojo_table_nrows(t) == 3 && geti(t, "a", 2) == 5 && getf(t, "b", 1) == 4.25 &&
+              getf(t, "b", 2) == 6,
+          "CRLF, blank line, no final newline: %s", err);
+    dojo_table_free(t);
+    t = parse("a,b\n1,2\n,3\n4,5\n\"6\",7\n", NULL, err);
+    CHECK(t && miss(t, "a", 1) && !miss(t, "a", 2) && geti(t, "a", 2) == 4 &&
+              geti(t, "a", 3) == 6 && geti(t, "b", 3) == 7,
+          "missing and quoted cells: %s", err);
+    dojo_table_free(t);
+    t = parse("a,b\n1,2\n3,4,5\n", NULL, err);
+    CHECK(!t && has(err, "line 3") && has(err, "expected 2 fields, found 3"), "ragged: %s", err);
+    dojo_table_free(t);
+    t = parse("a,b\n1,2\n3\n", NULL, err);
+    CHECK(!t && has(err, "line 3") && has(err, "found 1"), "short: %s", err);
+    dojo_table_free(t);
+    t = parse("a,b\n1,2\n007,4\n", NULL, err);
+    CHECK(t && dojo_table_column_type(t, 0) == DOJO_TYPE_STRING &&
+              !strcmp(gets_(t, "a", 1), "007"),
+          "leading zeros stay text: %s", err);
+    dojo_table_free(t);
+}
+
 /* Reads content from a file (which a split parses with two threads) and from memory (one
    thread), and checks that both give the same table or the same error. */
 static int same_both_ways(const char *name, const char *data, size_t len, char *why, size_t whylen)
@@ -2164,6 +2212,95 @@ static void case_index_align(void)
     dj_test_end();
 }
 
+/* Above a million rows a clean join runs on two threads; one that is not clean (a repeat
+   within a half or across the halves, an unknown key) gives exactly the sequential pass's
+   counts and examples. */
+static void case_index_align_big(void)
+{
+    dj_test_begin("index: dojo_index_align on 1.5M rows (two threads) equals one pass");
+    char err[512];
+    size_t n = 1500000;
+    int64_t *ids = malloc(n * sizeof *ids), *sid = malloc(n * sizeof *sid);
+    double *f = malloc(n * sizeof *f);
+    char *chars = malloc(3 * n);
+    int64_t *offs = malloc((n + 1) * sizeof *offs);
+    CHECK(ids && sid && f && chars && offs, "oom");
+    if (!(ids && sid && f && chars && offs))
+        goto out;
+    offs[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        ids[i] = (int64_t)(i * 3 + 7); /* not dense enough for a direct array: the hash path */
+        f[i] = (double)i * 0.25;
+        size_t len = 1 + i % 3;
+        memset(chars + offs[i], 'a' + (int)(i % 26), len);
+        offs[i + 1] = offs[i] + (int64_t)len;
+        sid[i] = ids[i];
+    }
+    uint64_t st_ = 5;
+    for (size_t i = n - 1; i > 0; i--) {
+        st_ = st_ * 6364136223846793005ull + 1442695040888963407ull;
+        size_t j = (size_t)(st_ >> 33) % (i + 1);
+        int64_t tmp = sid[i];
+        sid[i] = sid[j];
+        sid[j] = tmp;
+    }
+    dojo_table *t = dojo_table_new(), *s = dojo_table_new();
+    CHECK(t && s && dojo_table_add_ints(t, "id", ids, NULL, n, err, sizeof err) == 0 &&
+              dojo_table_add_floats(t, "f", f, NULL, n, err, sizeof err) == 0 &&
+              dojo_table_add_strings(t, "s", chars, offs, NULL, n, err, sizeof err) == 0 &&
+              dojo_table_add_ints(s, "id", sid, NULL, n, err, sizeof err) == 0,
+          "tables: %s", err);
+    dojo_index *x = t ? dojo_index_new(t, 0, err, sizeof err) : NULL;
+    CHECK(x != NULL, "index: %s", err);
+    if (x) {
+        size_t cols[] = {1, 2};
+        dojo_table *a = NULL;
+        dojo_join st;
+        int64_t ex[9];
+        CHECK(dojo_index_align(x, s, 0, cols, 2, &a, &st, ex, 3, err, sizeof err) == 0 && a,
+              "clean join: %s", err);
+        if (a) {
+            const double *af = dojo_table_column_floats(a, 0);
+            const int64_t *ao;
+            const char *as = dojo_table_column_strings(a, 1, &ao);
+            int ok = af && as && ao[0] == 0;
+            for (size_t i = 0; ok && i < n; i++) {
+                size_t r = (size_t)(sid[i] - 7) / 3;
+                ok = af[i] == f[r] && ao[i + 1] - ao[i] == offs[r + 1] - offs[r] &&
+                     memcmp(as + ao[i], chars + offs[r], (size_t)(ao[i + 1] - ao[i])) == 0;
+            }
+            CHECK(ok, "every row gathered from its key's row");
+            dojo_table_free(a);
+        }
+        /* a repeat across the halves, one within the second half, an unknown key */
+        sid[n - 1] = sid[10];
+        sid[n - 3] = sid[n - 2];
+        sid[n / 2 + 4] = 1;
+        dojo_table *b = dojo_table_new();
+        CHECK(b && dojo_table_add_ints(b, "id", sid, NULL, n, err, sizeof err) == 0, "b: %s", err);
+        a = NULL;
+        CHECK(b && dojo_index_align(x, b, 0, cols, 2, &a, &st, ex, 3, err, sizeof err) == 0 && !a,
+              "unclean join gives no table: %s", err);
+        CHECK(st.unmatched == 1 && ex[0] == (int64_t)(n / 2 + 4) && st.duplicates == 2 &&
+                  ex[3] == (int64_t)(n - 2) && ex[4] == (int64_t)(n - 1) && st.missing == 3,
+              "counts %llu %llu %llu, examples %lld %lld %lld",
+              (unsigned long long)st.unmatched, (unsigned long long)st.duplicates,
+              (unsigned long long)st.missing, (long long)ex[0], (long long)ex[3],
+              (long long)ex[4]);
+        dojo_table_free(b);
+    }
+    dojo_index_free(x);
+    dojo_table_free(t);
+    dojo_table_free(s);
+out:
+    free(ids);
+    free(sid);
+    free(f);
+    free(chars);
+    free(offs);
+    dj_test_end();
+}
+
 void test_table(void);
 void test_table(void)
 {
@@ -2213,6 +2350,7 @@ void test_table(void)
         {"csv stream: later misfit is an error; first-chunk restart", t_stream_misfit},
         {"csv: non-seekable input (pipe) with a restart", t_pipe},
         {"csv: a big file split between two threads equals one thread", t_split},
+        {"csv: the all-numbers fast path gives way to the general one", t_fast_path},
         {"csv: options validation", t_options},
         {"table: building, accessors, errors", t_build},
         {"table: take and select", t_take_select},
@@ -2226,6 +2364,7 @@ void test_table(void)
     }
     case_dense_index_and_join();
     case_index_align();
+    case_index_align_big();
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tdir);
     if (system(cmd) != 0)
