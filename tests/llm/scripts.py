@@ -49,7 +49,8 @@ def write(name, script):
 write("mle", [
     reply(act("request_info", {"info_type": "all"}, "First I read the task.\n"), expect_key=key),
     {"status": 429, "headers": {"retry-after": "0"}},
-    reply("A quick trial run:\n```json\n" + act("validate_code", {"code": FEMALE}) + "\n```"),
+    # the trial run prints its whole environment: the key must not be there (no_key checks)
+    reply("A quick trial run:\n```json\n" + act("validate_code", {"code": FEMALE + "import os\nprint(dict(os.environ))\n"}) + "\n```"),
     reply("I should train a model now, I think."),
     reply('{"action": "execute_code"}\n```python\n' + FEMALE + "```"),
     reply(act("execute_code", {"code": CLASS})),
