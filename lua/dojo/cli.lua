@@ -523,7 +523,7 @@ command("run", {
           "                [--competitions DIR] [--out DIR] [--json]\n" ..
           "                [--model M] [--provider P] [--base-url URL] [--temperature T] [--top-p P]\n" ..
           "                [--max-tokens N] [--retries N] [--llm-timeout S] [--stream] [--tool-calls]\n" ..
-          "                [--tools FILE]",
+          "                [--context-tokens N] [--tools FILE]",
   summary = "play one episode with an agent (default: the scripted baseline)",
   details = "Prepares the competition if needed, runs the episode, shows each step (action,\n" ..
             "status, public score, position, elapsed), and writes OUT/trajectory.jsonl and\n" ..
@@ -537,13 +537,15 @@ command("run", {
             "or the environment: OPENAI_API_KEY, OPENAI_BASE_URL, ANTHROPIC_API_KEY, GEMINI_API_KEY,\n" ..
             "DOJO_LLM_PROVIDER, DOJO_LLM_MODEL, DOJO_LLM_BASE_URL, DOJO_LLM_API_KEY. Keys are read\n" ..
             "from the environment only and never written to the run's files. --tools FILE adds the\n" ..
-            "tools a Lua file returns to the agent's toolchain.",
+            "tools a Lua file returns to the agent's toolchain. --context-tokens: the mle agent's\n" ..
+            "conversation budget (default 24000; the oldest turns are left out first).",
   options = with(DATA_OPTS, { ["--json"] = "flag", ["--agent"] = "value", ["--steps"] = "value", ["--time"] = "value",
                               ["--exec-time"] = "value", ["--memory"] = "value", ["--seed"] = "value",
                               ["--out"] = "value", ["--model"] = "value", ["--base-url"] = "value",
                               ["--provider"] = "value", ["--temperature"] = "value", ["--top-p"] = "value",
                               ["--max-tokens"] = "value", ["--retries"] = "value", ["--llm-timeout"] = "value",
                               ["--tool-calls"] = "flag", ["--tools"] = "value", ["--stream"] = "flag",
+                              ["--context-tokens"] = "value",
                               ["--feedback"] = "value", ["--reward"] = "value", ["--show-private"] = "flag" }),
   run = function(opts, args)
     if #args ~= 1 then fail(EXIT_USAGE, "run: needs exactly one NAME") end
@@ -554,14 +556,18 @@ command("run", {
     local uses_llm = agents.uses_llm(agent)
     if not uses_llm then
       for _, k in ipairs { "model", "base_url", "provider", "temperature", "top_p", "max_tokens", "retries", "llm_timeout",
-                           "tool_calls", "tools", "stream" } do
+                           "tool_calls", "tools", "stream", "context_tokens" } do
         if opts[k] then
           fail(EXIT_USAGE, string.format("run: --%s is for LLM agents (mle, aide); the %s agent uses no model",
                                          k:gsub("_", "-"), agent))
         end
       end
     end
-    if opts.tool_calls and agent ~= "mle" then fail(EXIT_USAGE, "run: --tool-calls is an option of the mle agent") end
+    for _, k in ipairs { "tool_calls", "context_tokens" } do
+      if opts[k] and agent ~= "mle" then
+        fail(EXIT_USAGE, string.format("run: --%s is an option of the mle agent", k:gsub("_", "-")))
+      end
+    end
     local env_opts = {
       data_root = opts.data_root, competitions = opts.competitions, output_dir = opts.out,
       max_steps = number_opt("run", opts, "steps", true), time_budget = number_opt("run", opts, "time"),
@@ -577,6 +583,7 @@ command("run", {
       local cfg = llm_config(opts)
       agent_options.llm = cfg
       agent_options.tool_calls = opts.tool_calls
+      agent_options.context_tokens = number_opt("run", opts, "context_tokens", true)
       llm_record = { provider = cfg.provider, model = cfg.model, base_url = cfg.base_url }
       local tools = require "dojo.tools"
       local chain = tools.default()
