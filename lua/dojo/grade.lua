@@ -503,41 +503,37 @@ end
 -- probability metrics take the truth's labels from its second column and one prediction
 -- column per class, named by the label; numeric metrics over several columns use every
 -- non-id column of the truth, with the same names in the prediction.
--- score_files reads the truth and the prediction at once (dtable.read2: one thread each,
--- no split and merge) when their headers tell how read_submission will read the prediction:
--- the prediction table, read with those options, goes to read_submission as opts.pre, which
--- reads the file again itself when its options turn out different; a failed early read of
--- the prediction is dropped, so that every check and message stays the sequential one.
+-- score_files and grade read the answers and the submission at once (dtable.read2: one
+-- thread each, no split and merge) when the headers tell how read_submission will read the
+-- submission: the submission table, read with those options, goes to read_submission as
+-- opts.pre, which reads the file again itself when its options turn out different; a failed
+-- early read of the submission is dropped, so that every check and message stays the
+-- sequential one. columns(answers_head, submission_names) -> the submission's typed columns
+-- and whether they are numbers, or nil (then the files are read one by one).
 -- Returns answers | nil, message, pre | nil.
-local function read_both(info, truth_path, pred_path)
-  local function header(path, ropts)
-    local r = dtable.open(path, ropts)
-    if not r then return nil end
-    local h = r:next(1)
-    r:close()
-    if not h then return nil end
-    local n = h:names()
-    h:close()
-    return n
-  end
+local function read_both(truth_path, pred_path, max_bytes, columns)
   -- regular files only: a pipe's header read would consume what the whole read needs
   if type(truth_path) ~= "string" or type(pred_path) ~= "string" or
      core.path_stat(truth_path) ~= "file" or core.path_stat(pred_path) ~= "file" then
     return dtable.read(truth_path)
   end
-  local tn = header(truth_path)
-  local ropts = { untrusted = true, max_file_bytes = M.MAX_SUBMISSION_BYTES }
-  local pn = tn and #tn >= 2 and header(pred_path, ropts)
-  if not pn then return dtable.read(truth_path) end
-  local cols = {} -- the prediction's typed columns (as score_files, plan and read_submission)
-  if info.kind == "proba" then
-    for _, n in ipairs(pn) do if n ~= tn[1] then cols[#cols + 1] = n end end
-  elseif #tn == 2 then
-    cols[1] = (#pn == 2 and pn[1] == tn[1]) and pn[2] or tn[2]
-  else
-    for i = 2, #tn do cols[i - 1] = tn[i] end
+  local function header(path, ropts)
+    local r = dtable.open(path, ropts)
+    if not r then return nil end
+    local h = r:next(1)
+    r:close()
+    return h or nil
   end
-  local numeric = info.kind == "numeric" or info.kind == "proba"
+  local ropts = { untrusted = true, max_file_bytes = max_bytes }
+  local th = header(truth_path)
+  local ph = th and header(pred_path, ropts)
+  local cols, numeric
+  if ph then
+    cols, numeric = columns(th, ph:names())
+    ph:close()
+  end
+  if th then th:close() end
+  if not cols then return dtable.read(truth_path) end
   ropts.types = {}
   for _, c in ipairs(cols) do ropts.types[c] = numeric and "float" or "string" end
   local answers, err, sub = dtable.read2(truth_path, nil, pred_path, ropts)
@@ -545,13 +541,36 @@ local function read_both(info, truth_path, pred_path)
     if sub then sub:close() end
     return nil, err
   end
-  return answers, nil, sub and { table = sub, types = ropts.types, max_bytes = ropts.max_file_bytes }
+  return answers, nil, sub and { table = sub, types = ropts.types, max_bytes = max_bytes }
+end
+
+-- The submission's columns read_submission types, for a plan (p.sub_columns, or the
+-- probability columns the header names), and whether they are numbers.
+local function typed_columns(p, names)
+  local cols = p.sub_columns
+  if not cols then
+    cols = {}
+    for _, n in ipairs(names) do if n ~= p.id then cols[#cols + 1] = n end end
+  end
+  return cols, p.info.kind == "numeric" or p.info.kind == "proba"
 end
 
 function M.score_files(metric, truth_path, pred_path, params)
   local info = metrics.info(metric)
   if not info then return nil, string.format("unknown metric '%s' (dojo score --list shows them)", tostring(metric)) end
-  local answers, err, pre = read_both(info, truth_path, pred_path)
+  local answers, err, pre = read_both(truth_path, pred_path, M.MAX_SUBMISSION_BYTES, function(th, pn)
+    local tn = th:names()
+    if #tn < 2 then return nil end
+    local cols = {} -- as score_files and plan decide below
+    if info.kind == "proba" then
+      for _, n in ipairs(pn) do if n ~= tn[1] then cols[#cols + 1] = n end end
+    elseif #tn == 2 then
+      cols[1] = (#pn == 2 and pn[1] == tn[1]) and pn[2] or tn[2]
+    else
+      for i = 2, #tn do cols[i - 1] = tn[i] end
+    end
+    return cols, info.kind == "numeric" or info.kind == "proba"
+  end)
   local function drop() if pre and pre.table then pre.table:close() pre.table = nil end end
   if not answers then return nil, "cannot read the truth: " .. err end
   local names = answers:names()
@@ -599,12 +618,28 @@ end
 function M.grade(spec, path, opts)
   -- opts.answers: the answers table already read by the caller (an env grading every step
   -- reads them once); it is left open
-  local answers, err = opts and opts.answers, nil
-  if not answers then answers, err = dtable.read(spec.answers) end
+  local answers, err, pre = opts and opts.answers, nil, nil
+  if not answers then
+    if spec.adapt_answers or spec.adapt_submission then
+      answers, err = dtable.read(spec.answers)
+    else
+      answers, err, pre = read_both(spec.answers, path, opts and opts.max_bytes or M.MAX_SUBMISSION_BYTES,
+                                    function(th, names)
+                                      local fine, p = pcall(plan, spec, th)
+                                      if fine then return typed_columns(p, names) end
+                                    end)
+    end
+  end
   if not answers then
     return { status = "FAILED", error = { type = "GradingError", message = "cannot read the answers: " .. err } }
   end
-  local ok, v, info, parts = protect(score, spec, answers, path, opts)
+  local sopts = opts
+  if pre then
+    sopts = { pre = pre }
+    for k, x in pairs(opts or {}) do sopts[k] = x end
+  end
+  local ok, v, info, parts = protect(score, spec, answers, path, sopts)
+  if pre and pre.table then pre.table:close() pre.table = nil end
   if not (opts and opts.answers) then answers:close() end
   if not ok then return { status = "FAILED", error = { type = "InvalidSubmission", message = v } } end
   local result = { status = "SUCCESS", raw_score = v, metric = spec.metric }

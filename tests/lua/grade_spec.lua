@@ -352,6 +352,18 @@ describe("dojo score", function()
     v, err = grade.score_files("roc_auc", d .. "/none.csv", d .. "/p.csv")
     assert.is_nil(v)
     assert.are.equal("cannot read the truth: " .. select(2, dojo.table.read(d .. "/none.csv")), err)
+    -- dojo grade: the same result with the answers read at once with the submission and
+    -- with the answers read beforehand (opts.answers: the submission read alone)
+    write(d .. "/ans.csv", "id,label,Usage\n1,a,Public\n2,b,Private\n3,c,Public\n")
+    write(d .. "/sub.csv", "id,a,b,c\n3,0.1,0.1,0.8\n1,0.7,0.2,0.1\n2,0.3,0.6,0.1\n")
+    write(d .. "/sub2.csv", "id,a,b,c\n3,0.1,0.1,0.8\n1,0.7,x,0.1\n2,0.3,0.6,0.1\n")
+    local spec = { metric = "log_loss_multiclass", answers = d .. "/ans.csv", split_column = "Usage",
+                   target_columns = { "label" } }
+    for _, sub in ipairs { "/sub.csv", "/sub2.csv", "/t.csv" } do
+      local ans = assert(dojo.table.read(d .. "/ans.csv"))
+      assert.are.same(grade.grade(spec, d .. sub, { answers = ans }), grade.grade(spec, d .. sub))
+      ans:close()
+    end
     -- a truth through a pipe: no header is read ahead of the whole read
     assert(os.execute("mkfifo " .. d .. "/fifo && (cat " .. d .. "/t.csv > " .. d .. "/fifo &)"))
     assert.are.equal(good, grade.score_files("roc_auc", d .. "/fifo", d .. "/p.csv"))
