@@ -232,6 +232,13 @@ void dojo_csv_options_init(dojo_csv_options *opt);
    opt may be NULL for the defaults. Errors name the line and column of the problem. */
 dojo_table *dojo_table_read_csv(const char *path, const dojo_csv_options *opt,
                                 char *err, size_t errlen);
+/* Reads two whole files, on two threads when that pays (a grading's answers and
+   submission): *out1 and *out2 get what dojo_table_read_csv would give for each file, with
+   its message in err1 or err2 (each errlen bytes) when that read failed. Returns 0 when
+   both were read, -1 otherwise. */
+int dojo_table_read_csv2(const char *path1, const dojo_csv_options *opt1, const char *path2,
+                         const dojo_csv_options *opt2, dojo_table **out1, dojo_table **out2,
+                         char *err1, char *err2, size_t errlen);
 /* The same from memory (data need not be NUL-terminated; gzip is detected as well). */
 dojo_table *dojo_table_parse_csv(const void *data, size_t len, const dojo_csv_options *opt,
                                  char *err, size_t errlen);

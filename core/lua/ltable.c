@@ -183,6 +183,40 @@ static int read_table(lua_State *L, int from_memory)
 }
 
 static int l_table_read(lua_State *L) { return read_table(L, 0); }
+
+/* table_read2(path1, opts1, path2, opts2) -> t1 | nil, err1, t2 | nil, err2: two files read
+   at once (dojo_table_read_csv2). */
+static int l_table_read2(lua_State *L)
+{
+    const char *p1 = luaL_checkstring(L, 1);
+    const char *p2 = luaL_checkstring(L, 3);
+    lua_settop(L, 4);
+    dojo_csv_options o1, o2;
+    check_csv_options(L, 4, &o2); /* the second first: the first's scratch shifts it */
+    check_csv_options(L, 2, &o1);
+    char e1[DJ_ERRLEN], e2[DJ_ERRLEN];
+    e1[0] = e2[0] = '\0';
+    dojo_table *t1, *t2;
+    dojo_table_read_csv2(p1, &o1, p2, &o2, &t1, &t2, e1, e2, sizeof e1);
+    lua_settop(L, 4);
+    if (t1)
+        push_table(L, t1);
+    else
+        lua_pushnil(L);
+    if (t1)
+        lua_pushnil(L);
+    else
+        lua_pushstring(L, e1);
+    if (t2)
+        push_table(L, t2);
+    else
+        lua_pushnil(L);
+    if (t2)
+        lua_pushnil(L);
+    else
+        lua_pushstring(L, e2);
+    return 4;
+}
 static int l_table_parse(lua_State *L) { return read_table(L, 1); }
 
 /* Lua value at the top of the stack fits an int64 column? */
@@ -880,7 +914,7 @@ static const luaL_Reg reader_methods[] = {
     {"next", r_next}, {"offset", r_offset}, {"close", r_close}, {NULL, NULL},
 };
 static const luaL_Reg table_functions[] = {
-    {"table_read", l_table_read}, {"table_parse", l_table_parse}, {"table_new", l_table_new},
+    {"table_read", l_table_read}, {"table_read2", l_table_read2}, {"table_parse", l_table_parse}, {"table_new", l_table_new},
     {"csv_open", l_csv_open},     {NULL, NULL},
 };
 

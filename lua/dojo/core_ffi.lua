@@ -588,6 +588,26 @@ local function read_table(fname, src, opts)
 end
 
 function M.table_read(path, opts) return read_table("table_read", path, opts) end
+
+-- table_read2(path1, opts1, path2, opts2) -> t1 | nil, err1, t2 | nil, err2: two files read
+-- at once (dojo_table_read_csv2).
+local read2_out = ffi.new("dojo_table *[2]")
+local errbuf2 = ffi.new("char[?]", ERRLEN)
+function M.table_read2(path1, opts1, path2, opts2)
+  path1 = checkstring(path1, 1, "table_read2")
+  path2 = checkstring(path2, 3, "table_read2")
+  local o1, keep1 = csv_options(opts1)
+  local o2, keep2 = csv_options(opts2)
+  errbuf[0], errbuf2[0] = 0, 0
+  C.dojo_table_read_csv2(path1, o1, path2, o2, read2_out, read2_out + 1, errbuf, errbuf2, ERRLEN)
+  keep1, keep2 = nil, nil
+  local h1, h2 = read2_out[0], read2_out[1]
+  read2_out[0], read2_out[1] = nil, nil
+  local t1, e1, t2, e2
+  if h1 == nil then e1 = errmsg() else t1 = wrap_table(h1) end
+  if h2 == nil then e2 = ffi.string(errbuf2) else t2 = wrap_table(h2) end
+  return t1, e1, t2, e2
+end
 function M.table_parse(text, opts) return read_table("table_parse", text, opts) end
 
 local function is_integral(x) return x == math.floor(x) and math.abs(x) < 2^53 end

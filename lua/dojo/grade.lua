@@ -6,6 +6,7 @@
 -- indexes, the submission's rows are reordered to the answers' order in C, and the metric
 -- runs on the columns in place. Lua decides what is checked and says what is wrong, in one
 -- sentence naming the problem.
+local core = require "dojo.core"
 local dtable = require "dojo.table"
 local metrics = require "dojo.metrics"
 
@@ -222,6 +223,13 @@ local function plan(spec, answers)
   return p
 end
 
+-- Whether tables a and b hold the same keys and values (flat).
+local function same_keys(a, b)
+  for k, v in pairs(a) do if b[k] ~= v then return false end end
+  for k in pairs(b) do if a[k] == nil then return false end end
+  return true
+end
+
 -- Reads the submission as untrusted input and checks its columns.
 local function read_submission(path, p, opts)
   local ropts = { untrusted = true, max_file_bytes = opts.max_bytes or M.MAX_SUBMISSION_BYTES }
@@ -262,7 +270,13 @@ local function read_submission(path, p, opts)
   ropts.types = {}
   for _, c in ipairs(p.sub_columns) do ropts.types[c] = numeric and "float" or "string" end
   local sub
-  sub, err = dtable.read(path, ropts)
+  local pre = opts.pre -- read already, alongside the answers (score_files): used when its
+  if pre and pre.table and same_keys(pre.types, ropts.types) -- options are these
+     and pre.max_bytes == ropts.max_file_bytes then
+    sub, pre.table = pre.table, nil
+  else
+    sub, err = dtable.read(path, ropts)
+  end
   if not sub then invalid("%s", err) end
   return sub
 end
@@ -489,14 +503,80 @@ end
 -- probability metrics take the truth's labels from its second column and one prediction
 -- column per class, named by the label; numeric metrics over several columns use every
 -- non-id column of the truth, with the same names in the prediction.
+-- score_files and grade read the answers and the submission at once (dtable.read2: one
+-- thread each, no split and merge) when the headers tell how read_submission will read the
+-- submission: the submission table, read with those options, goes to read_submission as
+-- opts.pre, which reads the file again itself when its options turn out different; a failed
+-- early read of the submission is dropped, so that every check and message stays the
+-- sequential one. columns(answers_head, submission_names) -> the submission's typed columns
+-- and whether they are numbers, or nil (then the files are read one by one).
+-- Returns answers | nil, message, pre | nil.
+local function read_both(truth_path, pred_path, max_bytes, columns)
+  -- regular files only: a pipe's header read would consume what the whole read needs
+  if type(truth_path) ~= "string" or type(pred_path) ~= "string" or
+     core.path_stat(truth_path) ~= "file" or core.path_stat(pred_path) ~= "file" then
+    return dtable.read(truth_path)
+  end
+  local function header(path, ropts)
+    local r = dtable.open(path, ropts)
+    if not r then return nil end
+    local h = r:next(1)
+    r:close()
+    return h or nil
+  end
+  local ropts = { untrusted = true, max_file_bytes = max_bytes }
+  local th = header(truth_path)
+  local ph = th and header(pred_path, ropts)
+  local cols, numeric
+  if ph then
+    cols, numeric = columns(th, ph:names())
+    ph:close()
+  end
+  if th then th:close() end
+  if not cols then return dtable.read(truth_path) end
+  ropts.types = {}
+  for _, c in ipairs(cols) do ropts.types[c] = numeric and "float" or "string" end
+  local answers, err, sub = dtable.read2(truth_path, nil, pred_path, ropts)
+  if not answers then
+    if sub then sub:close() end
+    return nil, err
+  end
+  return answers, nil, sub and { table = sub, types = ropts.types, max_bytes = max_bytes }
+end
+
+-- The submission's columns read_submission types, for a plan (p.sub_columns, or the
+-- probability columns the header names), and whether they are numbers.
+local function typed_columns(p, names)
+  local cols = p.sub_columns
+  if not cols then
+    cols = {}
+    for _, n in ipairs(names) do if n ~= p.id then cols[#cols + 1] = n end end
+  end
+  return cols, p.info.kind == "numeric" or p.info.kind == "proba"
+end
+
 function M.score_files(metric, truth_path, pred_path, params)
   local info = metrics.info(metric)
   if not info then return nil, string.format("unknown metric '%s' (dojo score --list shows them)", tostring(metric)) end
-  local answers, err = dtable.read(truth_path)
+  local answers, err, pre = read_both(truth_path, pred_path, M.MAX_SUBMISSION_BYTES, function(th, pn)
+    local tn = th:names()
+    if #tn < 2 then return nil end
+    local cols = {} -- as score_files and plan decide below
+    if info.kind == "proba" then
+      for _, n in ipairs(pn) do if n ~= tn[1] then cols[#cols + 1] = n end end
+    elseif #tn == 2 then
+      cols[1] = (#pn == 2 and pn[1] == tn[1]) and pn[2] or tn[2]
+    else
+      for i = 2, #tn do cols[i - 1] = tn[i] end
+    end
+    return cols, info.kind == "numeric" or info.kind == "proba"
+  end)
+  local function drop() if pre and pre.table then pre.table:close() pre.table = nil end end
   if not answers then return nil, "cannot read the truth: " .. err end
   local names = answers:names()
   if #names < 2 then
     answers:close()
+    drop()
     return nil, truth_path .. " needs an id column and at least one value column"
   end
   local spec = { metric = metric, id_column = names[1], metric_params = params }
@@ -506,12 +586,14 @@ function M.score_files(metric, truth_path, pred_path, params)
       local reader, rerr = dtable.open(pred_path, { untrusted = true, max_file_bytes = M.MAX_SUBMISSION_BYTES })
       if not reader then
         answers:close()
+        drop()
         return nil, rerr
       end
       local head, herr = reader:next(1)
       reader:close()
       if not head then
         answers:close()
+        drop()
         return nil, herr or (pred_path .. " is empty")
       end
       local pn = head:names()
@@ -519,8 +601,9 @@ function M.score_files(metric, truth_path, pred_path, params)
       if #pn == 2 and pn[1] == names[1] then spec.submission_columns = { pn[2] } end
     end
   end
-  local ok, v = protect(score, spec, answers, pred_path, {})
+  local ok, v = protect(score, spec, answers, pred_path, { pre = pre })
   answers:close()
+  drop()
   if not ok then return nil, v end
   return v
 end
@@ -535,12 +618,28 @@ end
 function M.grade(spec, path, opts)
   -- opts.answers: the answers table already read by the caller (an env grading every step
   -- reads them once); it is left open
-  local answers, err = opts and opts.answers, nil
-  if not answers then answers, err = dtable.read(spec.answers) end
+  local answers, err, pre = opts and opts.answers, nil, nil
+  if not answers then
+    if spec.adapt_answers or spec.adapt_submission then
+      answers, err = dtable.read(spec.answers)
+    else
+      answers, err, pre = read_both(spec.answers, path, opts and opts.max_bytes or M.MAX_SUBMISSION_BYTES,
+                                    function(th, names)
+                                      local fine, p = pcall(plan, spec, th)
+                                      if fine then return typed_columns(p, names) end
+                                    end)
+    end
+  end
   if not answers then
     return { status = "FAILED", error = { type = "GradingError", message = "cannot read the answers: " .. err } }
   end
-  local ok, v, info, parts = protect(score, spec, answers, path, opts)
+  local sopts = opts
+  if pre then
+    sopts = { pre = pre }
+    for k, x in pairs(opts or {}) do sopts[k] = x end
+  end
+  local ok, v, info, parts = protect(score, spec, answers, path, sopts)
+  if pre and pre.table then pre.table:close() pre.table = nil end
   if not (opts and opts.answers) then answers:close() end
   if not ok then return { status = "FAILED", error = { type = "InvalidSubmission", message = v } } end
   local result = { status = "SUCCESS", raw_score = v, metric = spec.metric }

@@ -13,6 +13,7 @@ local core = require "dojo.core"
 
 local M = {
   read = core.table_read,     -- (path [, opts]) -> table | nil, message
+  read2 = core.table_read2,   -- (path1, opts1, path2, opts2) -> t1 | nil, err1, t2 | nil, err2
   parse = core.table_parse,   -- (csv_text [, opts]) -> table | nil, message
   new = core.table_new,       -- ({ {name=, values=, type=?, n=?}, ... }) -> table
   open = core.csv_open,       -- (path [, opts]) -> reader | nil, message; reader:next(n)

@@ -1733,6 +1733,67 @@ static void t_split(void)
     free(b.s);
 }
 
+/* dojo_table_read_csv2 gives for each file what dojo_table_read_csv gives (tables and
+   errors), whether the files are read at once or one after the other (sizes far apart). */
+static void t_read2(void)
+{
+    char why[600], e1[512], e2[512], f1[512], f2[512];
+    size_t n = 40000;
+    sbuf a = {0}, b = {0};
+    sb_str(&a, "id,y\n");
+    sb_str(&b, "id,p\n");
+    for (size_t i = 0; i < n; i++) {
+        sb_printf(&a, "%zu,%zu.25\n", i, i % 17);
+        sb_printf(&b, "%zu,%s\n", n - i, i == n - 3 ? "oops" : "0.5");
+    }
+    const char *pa = tpath("read2a.csv"), *pb = tpath("read2b.csv"), *ps = tpath("read2s.csv");
+    write_file(pa, a.s, a.len);
+    write_file(pb, b.s, b.len);
+    write_file(ps, "id,p\n1,2\n", 10);
+    dojo_csv_options o;
+    dojo_csv_options_init(&o);
+    const char *tc[] = {"p"};
+    int ty[] = {DOJO_TYPE_FLOAT};
+    o.type_columns = tc;
+    o.types = ty;
+    o.ntypes = 1;
+    const char *second[] = {pb, ps, pa, "/nonexistent/read2.csv"};
+    for (size_t k = 0; k < sizeof second / sizeof *second; k++) {
+        for (int split = 0; split < 2; split++) {
+            if (split)
+                setenv("DOJO_CSV_SPLIT_MIN", "1", 1);
+            const dojo_csv_options *o2 = k == 2 ? NULL : &o;
+            dojo_table *t1 = NULL, *t2 = NULL;
+            e1[0] = e2[0] = f1[0] = f2[0] = '\0';
+            int rc = dojo_table_read_csv2(pa, NULL, second[k], o2, &t1, &t2, e1, e2, sizeof e1);
+            dojo_table *u1 = dojo_table_read_csv(pa, NULL, f1, sizeof f1);
+            dojo_table *u2 = dojo_table_read_csv(second[k], o2, f2, sizeof f2);
+            CHECK(rc == (t1 && t2 ? 0 : -1), "return code %d (file %zu)", rc, k);
+            CHECK(t1 && u1 && tables_equal(u1, t1, why, sizeof why), "first file %zu: %s", k,
+                  t1 ? why : e1);
+            if (u2)
+                CHECK(t2 && tables_equal(u2, t2, why, sizeof why), "second file %zu: %s", k,
+                      t2 ? why : e2);
+            else
+                CHECK(!t2 && strcmp(e2, f2) == 0 && e2[0], "second file %zu: '%s' vs '%s'", k, e2,
+                      f2);
+            dojo_table_free(t1);
+            dojo_table_free(t2);
+            dojo_table_free(u1);
+            dojo_table_free(u2);
+            unsetenv("DOJO_CSV_SPLIT_MIN");
+        }
+    }
+    dojo_table *t1 = (dojo_table *)1, *t2 = (dojo_table *)1;
+    CHECK(dojo_table_read_csv2(NULL, NULL, pa, NULL, &t1, &t2, e1, e2, sizeof e1) == -1 && !t1 &&
+              t2 && strcmp(e1, "no path given") == 0, "no first path: %s", e1);
+    dojo_table_free(t2);
+    CHECK(dojo_table_read_csv2(pa, NULL, pb, NULL, NULL, &t2, e1, e2, sizeof e1) == -1,
+          "no output");
+    free(a.s);
+    free(b.s);
+}
+
 typedef struct feeder {
     const char *path;
     const void *data;
@@ -2350,6 +2411,7 @@ void test_table(void)
         {"csv stream: later misfit is an error; first-chunk restart", t_stream_misfit},
         {"csv: non-seekable input (pipe) with a restart", t_pipe},
         {"csv: a big file split between two threads equals one thread", t_split},
+        {"csv: two files read at once equal each read alone", t_read2},
         {"csv: the all-numbers fast path gives way to the general one", t_fast_path},
         {"csv: options validation", t_options},
         {"table: building, accessors, errors", t_build},

@@ -321,6 +321,54 @@ describe("dojo score", function()
     assert.are.equal(2, code)
   end)
 
+  it("reads both files at once with the same tables and messages as one by one", function()
+    local d = tmpdir()
+    local t, p = { "id,y" }, { "id,score" }
+    for i = 1, 3000 do
+      t[#t + 1] = string.format("%d,%d", i, i % 2)
+      p[#p + 1] = string.format("%d,%.3f", 3001 - i, ((3001 - i) * 7 % 10) / 10)
+    end
+    write(d .. "/t.csv", table.concat(t, "\n") .. "\n")
+    write(d .. "/p.csv", table.concat(p, "\n") .. "\n")
+    local popts = { untrusted = true, types = { score = "float" } }
+    local a, ea, b, eb = dojo.table.read2(d .. "/t.csv", nil, d .. "/p.csv", popts)
+    assert.is_nil(ea)
+    assert.is_nil(eb)
+    local a1, b1 = assert(dojo.table.read(d .. "/t.csv")), assert(dojo.table.read(d .. "/p.csv", popts))
+    assert.are.same({ a1.nrows, a1:column("y").type, a1:column("y")[2999] }, { a.nrows, a:column("y").type, a:column("y")[2999] })
+    assert.are.same({ b1.nrows, b1:column("score").type, b1:column("score")[17] }, { b.nrows, b:column("score").type, b:column("score")[17] })
+    for _, x in ipairs { a, b, a1, b1 } do x:close() end
+    local x, ex, y, ey = dojo.table.read2(d .. "/none.csv", nil, d .. "/p.csv", { types = { score = "int" } })
+    assert.is_nil(x)
+    assert.is_nil(y)
+    assert.are.equal(select(2, dojo.table.read(d .. "/none.csv")), ex)
+    assert.are.equal(select(2, dojo.table.read(d .. "/p.csv", { types = { score = "int" } })), ey)
+    local good = assert(grade.score_files("roc_auc", d .. "/t.csv", d .. "/p.csv"))
+    p[1500] = "1501,high"
+    write(d .. "/bad.csv", table.concat(p, "\n") .. "\n")
+    local v, err = grade.score_files("roc_auc", d .. "/t.csv", d .. "/bad.csv")
+    assert.is_nil(v)
+    assert.truthy(err:find("line 1500", 1, true), err)
+    v, err = grade.score_files("roc_auc", d .. "/none.csv", d .. "/p.csv")
+    assert.is_nil(v)
+    assert.are.equal("cannot read the truth: " .. select(2, dojo.table.read(d .. "/none.csv")), err)
+    -- dojo grade: the same result with the answers read at once with the submission and
+    -- with the answers read beforehand (opts.answers: the submission read alone)
+    write(d .. "/ans.csv", "id,label,Usage\n1,a,Public\n2,b,Private\n3,c,Public\n")
+    write(d .. "/sub.csv", "id,a,b,c\n3,0.1,0.1,0.8\n1,0.7,0.2,0.1\n2,0.3,0.6,0.1\n")
+    write(d .. "/sub2.csv", "id,a,b,c\n3,0.1,0.1,0.8\n1,0.7,x,0.1\n2,0.3,0.6,0.1\n")
+    local spec = { metric = "log_loss_multiclass", answers = d .. "/ans.csv", split_column = "Usage",
+                   target_columns = { "label" } }
+    for _, sub in ipairs { "/sub.csv", "/sub2.csv", "/t.csv" } do
+      local ans = assert(dojo.table.read(d .. "/ans.csv"))
+      assert.are.same(grade.grade(spec, d .. sub, { answers = ans }), grade.grade(spec, d .. sub))
+      ans:close()
+    end
+    -- a truth through a pipe: no header is read ahead of the whole read
+    assert(os.execute("mkfifo " .. d .. "/fifo && (cat " .. d .. "/t.csv > " .. d .. "/fifo &)"))
+    assert.are.equal(good, grade.score_files("roc_auc", d .. "/fifo", d .. "/p.csv"))
+  end)
+
   it("lists every metric of the catalog vocabulary", function()
     local code, out = run("score", "--list")
     assert.are.equal(0, code)
