@@ -15,6 +15,7 @@
 -- load; they see dojo.competition, the string, table and math libraries and nothing else.
 -- This module covers what grading needs; the environment builds on it.
 local M = {}
+local options = require "dojo.options"
 
 local Competition = {}
 Competition.__index = Competition
@@ -53,11 +54,8 @@ local function check_fields(def, schema, prefix)
   for k, v in pairs(def) do
     local want = schema[k]
     if not want then
-      local known = {}
-      for n in pairs(schema) do known[#known + 1] = prefix .. n end
-      table.sort(known)
       error(string.format("unknown competition field '%s%s' (known: %s)", prefix, tostring(k),
-                          table.concat(known, ", ")), 3)
+                          options.names(schema, prefix)), 3)
     end
     if want ~= "any" and type(v) ~= want then
       error(string.format("competition field %s%s must be a %s, not a %s", prefix, k, want, type(v)), 3)

@@ -41,6 +41,7 @@ local sandbox = require "dojo.sandbox"
 local actions = require "dojo.actions"
 local feedback = require "dojo.feedback"
 local history = require "dojo.history"
+local options = require "dojo.options"
 
 local M = {}
 
@@ -71,17 +72,8 @@ end
 local function option_error(fmt, ...) return nil, "environment option " .. string.format(fmt, ...) end
 
 local function check_options(opts)
-  for k, v in pairs(opts) do
-    local want = OPTIONS[k]
-    if not want then
-      local names = {}
-      for n in pairs(OPTIONS) do names[#names + 1] = n end
-      table.sort(names)
-      return option_error("'%s' is unknown (known: %s)", tostring(k), table.concat(names, ", "))
-    end
-    if type(v) ~= want then return option_error("%s must be a %s, not a %s", k, want, type(v)) end
-    if want == "number" and not (v > 0 and v < math.huge) then return option_error("%s must be a positive number", k) end
-  end
+  local ok, err = options.check(opts, OPTIONS, { positive = true })
+  if not ok then return nil, "environment: " .. err end -- "environment: unknown option 'x' (known: ...)"
   if opts.reward and not REWARDS[opts.reward] then
     return option_error("reward must be position, raw or improvement, not '%s'", opts.reward)
   end

@@ -36,6 +36,7 @@
 -- dropped. dojo.http.sse(on_event) returns the parser alone: feed(chunk) -> false once
 -- on_event returned false.
 local core = require "dojo.core"
+local options = require "dojo.options"
 
 local M = {}
 
@@ -47,24 +48,13 @@ local KEYS = {
   follow_redirects = "boolean", on_data = "function", on_event = "function",
 }
 
-local function key_list()
-  local names = {}
-  for k in pairs(KEYS) do names[#names + 1] = k end
-  table.sort(names)
-  return table.concat(names, ", ")
-end
-
 local function bad(fmt, ...) error("http.request: " .. string.format(fmt, ...), 4) end
 
 -- The kernel's options from the caller's; raises on misuse.
 local function normalize(opts)
   if type(opts) ~= "table" then error("http.request: the argument must be a table of options", 3) end
-  for k, v in pairs(opts) do
-    local want = KEYS[k]
-    if not want then bad("unknown option '%s' (known: %s)", tostring(k), key_list()) end
-    if type(v) ~= want then bad("%s must be a %s, not a %s", k, want, type(v)) end
-    if want == "number" and not (v >= 0) then bad("%s must be a number >= 0 (got %s)", k, tostring(v)) end
-  end
+  local ok, err = options.check(opts, KEYS)
+  if not ok then bad("%s", err) end
   if not opts.url or opts.url == "" then bad("url is required") end
   if opts.method and not opts.method:find("^[A-Z][A-Z_-]*$") then
     bad("method must be an HTTP method in capitals such as GET or POST (got '%s')", opts.method)

@@ -16,6 +16,7 @@
 -- uid, landlock, seccomp, netns). An unknown key or a bad value raises an error; a policy
 -- the kernel refuses returns nil and the reason.
 local core = require "dojo.core"
+local options = require "dojo.options"
 
 local M = {}
 
@@ -28,13 +29,6 @@ local KEYS = {
   read = "table", write = "table", net = "boolean", gpu = "boolean", disable = "table",
 }
 
-local function key_list()
-  local names = {}
-  for k in pairs(KEYS) do names[#names + 1] = k end
-  table.sort(names)
-  return table.concat(names, ", ")
-end
-
 local function strings(list, key)
   for i, v in ipairs(list) do
     if type(v) ~= "string" then error(string.format("sandbox policy: %s[%d] must be a string", key, i), 4) end
@@ -45,18 +39,8 @@ end
 -- normalize(policy) -> the kernel's policy table (bytes, bit masks). Raises on bad input.
 function M.normalize(policy)
   if type(policy) ~= "table" then error("sandbox policy must be a table", 3) end
-  for k, v in pairs(policy) do
-    local want = KEYS[k]
-    if not want then
-      error(string.format("sandbox policy: unknown key '%s' (known: %s)", tostring(k), key_list()), 3)
-    end
-    if type(v) ~= want then
-      error(string.format("sandbox policy: %s must be a %s, not a %s", k, want, type(v)), 3)
-    end
-    if want == "number" and (v ~= v or v < 0 or v == math.huge) then
-      error(string.format("sandbox policy: %s must be a finite number >= 0", k), 3)
-    end
-  end
+  local ok, err = options.check(policy, KEYS, { noun = "key" })
+  if not ok then error("sandbox policy: " .. err, 3) end
   if not policy.cmd or policy.cmd == "" then error("sandbox policy: cmd is required", 3) end
   local env
   if policy.env then

@@ -224,7 +224,7 @@ describe("dojo.http.request", function()
     assert.truthy(has(raises(http.request, {}), "url is required"))
     assert.truthy(has(raises(http.request, "http://x"), "must be a table"))
     assert.truthy(has(raises(http.request, { url = url("/ok"), timeout = -1 }),
-                      "timeout must be a number >= 0 (got -1)"))
+                      "timeout must be a finite number >= 0 (got -1)"))
     assert.truthy(has(raises(http.request, { url = url("/ok"), headers = { ["X-N"] = 1 } }),
                       "header X-N must be a string, not a number"))
     assert.truthy(has(raises(http.request, { url = url("/ok"), headers = { "X: y" } }),
