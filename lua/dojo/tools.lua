@@ -144,6 +144,14 @@ function M.load(path, chain)
   return res
 end
 
+-- A tool's parameters as an action declares them: { name = type }, { required names }.
+local function action_params(t)
+  local params, required = {}, {}
+  for k, s in pairs(t.parameters.properties or {}) do params[k] = ACTION_TYPE[s.type] end
+  for i, k in ipairs(t.parameters.required or {}) do required[i] = k end
+  return params, required
+end
+
 -- The handler's view of the episode.
 local function context(env)
   local work = env.paths.work
@@ -164,9 +172,7 @@ end
 function M.install(chain)
   for _, t in ipairs(chain) do
     if t.handler then
-      local params, required = {}, {}
-      for k, s in pairs(t.parameters.properties or {}) do params[k] = ACTION_TYPE[s.type] end
-      for _, k in ipairs(t.parameters.required or {}) do required[#required + 1] = k end
+      local params, required = action_params(t)
       local handler = t.handler
       actions.register({
         name = t.name, description = t.description, params = params, required = required, tool = true,
@@ -216,37 +222,25 @@ function Chain:describe()
 end
 
 -- check_args(name, args) -> args | nil, message: the tool exists and the arguments fit its
--- schema's types and required list (so a malformed call is repaired, not run).
+-- schema (the env's check of types and required parameters, then enums), so that a
+-- malformed call is repaired, not run.
 function Chain:check_args(name, args)
   local t = self:get(name)
   if not t then
     return nil, string.format("unknown action '%s' (the actions are: %s)", tostring(name), table.concat(self:names(), ", "))
   end
-  if args == nil or args == json.null then args = {} end
-  if type(args) ~= "table" then return nil, string.format("the params of %s must be an object", name) end
-  local props = t.parameters.properties or {}
+  if args == json.null then args = nil end
+  local params, required = action_params(t)
+  local ok, err = actions.check_args({ name = name, params = params, required = required }, args)
+  if not ok then return nil, err end
+  args = ok
   for k, v in pairs(args) do
-    local s = props[k]
-    if not s then
-      local known = {}
-      for n in pairs(props) do known[#known + 1] = n end
-      table.sort(known)
-      return nil, string.format("%s has no parameter '%s' (parameters: %s)", name, tostring(k),
-                                #known > 0 and table.concat(known, ", ") or "none")
+    local enum = t.parameters.properties[k].enum
+    if enum then
+      local found = false
+      for _, e in ipairs(enum) do if e == v then found = true end end
+      if not found then return nil, string.format("%s: parameter %s must be one of %s", name, k, table.concat(enum, ", ")) end
     end
-    if type(v) ~= ACTION_TYPE[s.type] then
-      return nil, string.format("%s: parameter %s must be %s %s", name, k, s.type == "integer" and "an" or "a", s.type)
-    end
-    if s.enum then
-      local ok = false
-      for _, e in ipairs(s.enum) do if e == v then ok = true end end
-      if not ok then
-        return nil, string.format("%s: parameter %s must be one of %s", name, k, table.concat(s.enum, ", "))
-      end
-    end
-  end
-  for _, k in ipairs(t.parameters.required or {}) do
-    if args[k] == nil then return nil, string.format("%s needs the parameter %s", name, k) end
   end
   return args
 end
