@@ -1105,14 +1105,21 @@ local Regex = {}
 Regex.__index = Regex
 Regex.__name = "dojo.regex"
 
-local function check_regex(re, fname)
-  if getmetatable(re) ~= Regex then
-    error(string.format("bad argument #1 to '%s' (dojo.regex expected, got %s)", fname,
-                        re == nil and "no value" or type(re)), 3)
+-- checker(mt, tname, what) -> function(obj, fname) -> the open handle of an object of
+-- type mt, or an error as luaL_checkudata gives it ("bad argument #1 to 'f' (tname expected,
+-- got x)"), or "<what> is closed".
+local function checker(mt, tname, what)
+  return function(obj, fname)
+    if getmetatable(obj) ~= mt then
+      error(string.format("bad argument #1 to '%s' (%s expected, got %s)", fname, tname,
+                          obj == nil and "no value" or type(obj)), 3)
+    end
+    if not obj._h then error(what .. " is closed", 3) end
+    return obj._h
   end
-  if not re._h then error("regex is closed", 3) end
-  return re._h
 end
+
+local check_regex = checker(Regex, "dojo.regex", "regex")
 
 function M.regex_compile(pattern, flags)
   pattern = checkstring(pattern, 1, "regex_compile")
@@ -1313,14 +1320,7 @@ local Http = {}
 Http.__index = Http
 Http.__name = "dojo.http"
 
-local function check_http(h, fname)
-  if getmetatable(h) ~= Http then
-    error(string.format("bad argument #1 to '%s' (dojo.http expected, got %s)", fname,
-                        h == nil and "no value" or type(h)), 3)
-  end
-  if not h._h then error("http response is closed", 3) end
-  return h._h
-end
+local check_http = checker(Http, "dojo.http", "http response")
 
 local function http_fail(rc)
   return nil, errmsg(), ffi.string(C.dojo_http_error_name(-rc))
