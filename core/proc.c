@@ -107,6 +107,65 @@ pid_t dj_raw_clone3(unsigned long flags, int cgroup_fd, int *pidfd)
     return (pid_t)syscall(SYS_clone3, &a, sizeof a);
 }
 
+/* clone3 with CLONE_VM on a stack of its own: the child calls fn(arg) there and exits with
+   its result. A raw syscall cannot do this from C (the child would return into the parent's
+   stack frame), hence a few instructions of assembly: x86_64 only; elsewhere ENOSYS and the
+   caller takes another way. The arguments arrive in rdi (args), rsi (size), rdx (fn) and
+   rcx (arg); syscall clobbers rcx and r11 only, so arg is kept in r8 and fn stays in rdx. */
+#if defined(__x86_64__)
+long dj_clone3_trampoline(struct dj_clone_args *a, size_t size, int (*fn)(void *), void *arg)
+    __attribute__((visibility("hidden")));
+__asm__(".text\n"
+        ".p2align 4\n"
+        ".globl dj_clone3_trampoline\n"
+        ".hidden dj_clone3_trampoline\n"
+        ".type dj_clone3_trampoline, @function\n"
+        "dj_clone3_trampoline:\n"
+        "    mov %rcx, %r8\n"
+        "    mov $435, %eax\n" /* SYS_clone3 */
+        "    syscall\n"
+        "    test %rax, %rax\n"
+        "    jnz 1f\n"
+        "    xor %ebp, %ebp\n" /* the child: outermost frame, on the new stack */
+        "    and $-16, %rsp\n"
+        "    mov %r8, %rdi\n"
+        "    call *%rdx\n"
+        "    mov %eax, %edi\n"
+        "    mov $60, %eax\n" /* SYS_exit */
+        "    syscall\n"
+        "    hlt\n"
+        "1:  ret\n"
+        ".size dj_clone3_trampoline, .-dj_clone3_trampoline\n");
+#endif
+
+pid_t dj_clone3_vm(unsigned long flags, int cgroup_fd, int *pidfd, void *stack, size_t size,
+                   int (*fn)(void *), void *arg)
+{
+#if defined(__x86_64__)
+    struct dj_clone_args a;
+    memset(&a, 0, sizeof a);
+    a.flags = (uint64_t)flags | CLONE_VM | CLONE_PIDFD;
+    a.pidfd = (uint64_t)(uintptr_t)pidfd;
+    uintptr_t lo = ((uintptr_t)stack + 63) & ~(uintptr_t)63;
+    a.stack = (uint64_t)lo;
+    a.stack_size = (uint64_t)(((uintptr_t)stack + size - lo) & ~(uintptr_t)63);
+    if (cgroup_fd >= 0) {
+        a.flags |= CLONE_INTO_CGROUP;
+        a.cgroup = (uint64_t)cgroup_fd;
+    }
+    long r = dj_clone3_trampoline(&a, sizeof a, fn, arg);
+    if (r < 0) {
+        errno = (int)-r;
+        return -1;
+    }
+    return (pid_t)r;
+#else
+    (void)flags, (void)cgroup_fd, (void)pidfd, (void)stack, (void)size, (void)fn, (void)arg;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
 pid_t dj_vfork_call(int (*fn)(void *), void *arg, void *stack, size_t size)
 {
     uintptr_t top = ((uintptr_t)stack + size) & ~(uintptr_t)63;

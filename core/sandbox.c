@@ -13,6 +13,25 @@
  *         |          wait status through the status pipe.
  *         `-- program  the agent's code: layers applied in order, then execve.
  *
+ * The lean keeper. A keeper cloned fork-like holds a copy of the host's address space for
+ * the whole run: the page tables copied at clone, every page of the host write-protected
+ * (the host's next write to each takes a fault), the copy torn down at exit -- about 10 ms
+ * a run, and 10 ms of faults after it, for a host with a 50 MB heap. So, with a pid
+ * namespace and as root, the keeper is cloned vfork-like instead (dj_clone3_vm: CLONE_VM |
+ * CLONE_VFORK on a stack of its own, with a pidfd, into the v2 cgroup): while the
+ * supervisor waits in clone3 it joins the v1 cgroups, enters the shared network namespace,
+ * arranges its descriptors, mounts, starts the program (dj_vfork_call, as below), and
+ * then execs the reaper image (reaper.c: 140 bytes of code in a sealed memfd that reaps
+ * and reports pid 2, the program), which ends the sharing; the supervisor goes on with
+ * everything already running. There is no "go": a shared network namespace is made before
+ * the first box (make_shared_netns), and the user-namespace case keeps the fork-like keeper
+ * (its id maps are written from outside, and its exec would drop the capabilities and with
+ * them PR_SET_PDEATHSIG). Where clone3 with CLONE_VM, the image or a memfd exec is not
+ * available, or DOJO_SANDBOX_KEEPER=fork is set, the fork-like keeper below is used. A
+ * cost of the vfork-like clone: the supervisor cannot watch the clock until the program
+ * has exec'd, so a set-up that hangs (a work dir on a dead network filesystem) hangs the
+ * supervisor, as it would a posix_spawn.
+ *
  * Probing and building happen once per process (pthread_once): dojo_probe, the cgroup
  * hierarchies (cgroup.c), and the seccomp filter (one per network setting), built here with
  * dj_seccomp_build and only loaded in the child.
@@ -158,6 +177,12 @@
 #include "sandbox_core.h"
 #include "sandbox_internal.h"
 
+/* The program, the lean keeper and the netns maker run on stacks of their own from the clone
+   to exec or exit, where AddressSanitizer (the sanitize build) would warn about the stack
+   switch at each call of a noreturn function (into the box's stderr): those functions are
+   not instrumented. */
+#define DJ_PROGRAM_FN __attribute__((no_sanitize_address))
+
 #define BOX_UID_BASE 2000000U
 #define BOX_UID_SPAN (1U << 30)
 #define TICK_MS 10
@@ -192,7 +217,8 @@ enum {
     ST_LANDLOCK,
     ST_SECCOMP,
     ST_EXEC,
-    ST_KEEPER_NETNS
+    ST_KEEPER_NETNS,
+    ST_KEEPER_EXEC
 };
 
 typedef struct dj_rec {
@@ -203,6 +229,12 @@ typedef struct dj_rec {
     long maxrss_kb;                             /* REC_STATUS: the program's ru_maxrss */
     char text[192];
 } dj_rec;
+
+/* The reaper image (reaper.c) writes the status record itself. */
+_Static_assert(sizeof(dj_rec) == DJ_REAPER_REC_SIZE, "the reaper's record size");
+_Static_assert(offsetof(dj_rec, status) == DJ_REAPER_REC_STATUS_AT, "the reaper's status");
+_Static_assert(offsetof(dj_rec, maxrss_kb) == DJ_REAPER_REC_MAXRSS_AT, "the reaper's maxrss");
+_Static_assert(offsetof(dj_rec, kind) == 0 && REC_STATUS == DJ_REAPER_REC_KIND, "the kind");
 
 /* ---- once per process ----------------------------------------------------------------- */
 
@@ -277,6 +309,57 @@ static int keep_netns(pid_t keeper)
     }
     pthread_mutex_unlock(&g_net.lock);
     return kept;
+}
+
+/* The shared network namespace made before any box needs it, for the lean keeper (which
+   cannot wait for "go"): a child cloned vfork-like with CLONE_FILES and CLONE_NEWNET opens
+   its /proc/self/ns/net into the descriptor table it shares with us and exits. Returns the
+   descriptor, or -1 (the box then gets a fresh namespace of its own). */
+static int netns_child(void *arg) DJ_PROGRAM_FN;
+static int netns_child(void *arg)
+{
+    int *fd = arg;
+    *fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+    _exit(0);
+}
+
+static int make_shared_netns(void)
+{
+    pthread_mutex_lock(&g_net.lock);
+    if (g_net.pid == getpid() && g_net.fd >= 0) {
+        int fd = g_net.fd;
+        pthread_mutex_unlock(&g_net.lock);
+        return fd;
+    }
+    int fd = -1;
+    size_t size = 64 * 1024;
+    void *stack = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack != MAP_FAILED) {
+        uintptr_t top = ((uintptr_t)stack + size) & ~(uintptr_t)63;
+        pid_t pid = clone(netns_child, (void *)top,
+                          CLONE_VM | CLONE_VFORK | CLONE_FILES | CLONE_NEWNET, &fd);
+        if (pid > 0) {
+            int st;
+            while (waitpid(pid, &st, __WALL) < 0 && errno == EINTR) {
+            }
+        } else {
+            fd = -1;
+        }
+        munmap(stack, size);
+    }
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0) {
+        g_net.fd = fd;
+        g_net.pid = getpid();
+        g_net.dev = st.st_dev;
+        g_net.ino = st.st_ino;
+    } else if (fd >= 0) {
+        close(fd);
+        fd = -1;
+    }
+    pthread_mutex_unlock(&g_net.lock);
+    return fd;
 }
 
 static void build_filter(int net)
@@ -635,6 +718,9 @@ typedef struct box {
     int ns, userns, netns, rlim, uid_drop, landlock, seccomp;
     int netns_fd;    /* the shared network namespace the keeper enters, or -1 */
     int netns_share; /* this run's new network namespace is to be (then: is) the shared one */
+    int lean;        /* the keeper is cloned vfork-like and execs the reaper image */
+    int reaper_fd;
+    void *prog_stack; /* lean: the program's stack from clone to exec */
     unsigned long clone_flags;
     uid_t uid, outer_uid;
     gid_t gid, outer_gid;
@@ -855,10 +941,6 @@ static long raw_setres(long nr, unsigned a)
 #define DJ_SYS_SETGROUPS SYS_setgroups
 #endif
 
-/* The program runs on a stack of its own from dj_vfork_call to exec, where AddressSanitizer
-   (the sanitize build) would warn about the stack switch at each call of a noreturn
-   function (into the box's stderr): those two functions are not instrumented. */
-#define DJ_PROGRAM_FN __attribute__((no_sanitize_address))
 
 static void program_main(box *b, pid_t keeper_view) __attribute__((noreturn)) DJ_PROGRAM_FN;
 static void program_main(box *b, pid_t keeper_view)
@@ -1087,6 +1169,70 @@ static void keeper_main(box *b)
                 dj_proc_kill_descendants(&b->tab, getpid(), 5000);
         }
     }
+}
+
+/* The lean keeper (see "Spawning" at the top): cloned with CLONE_VM | CLONE_VFORK, it runs
+   in the host's memory on a stack of its own while the supervisor waits, so it keeps to
+   what keeper_main does before "go" -- raw syscalls, no allocation --, then starts the
+   program the same way, and execs the reaper image, which lets the supervisor go on and
+   owns nothing of the host's memory. Only with a pid namespace (the program is then pid 2,
+   which is all the image needs to know) and as root (after a user namespace's keeper drops
+   its capabilities at exec, which clears PR_SET_PDEATHSIG). */
+static int keeper_lean_entry(void *arg) DJ_PROGRAM_FN;
+static int keeper_lean_entry(void *arg)
+{
+    box *b = arg;
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, NULL);
+    reset_signals();
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (b->have_cg) {
+        int jr = dj_cgroup_join(&b->cg);
+        if (jr != 0) {
+            send_fail(b->st[1], ST_KEEPER_CGROUP, -jr, NULL);
+            _exit(1);
+        }
+    }
+    if (b->netns_fd >= 0 && setns(b->netns_fd, CLONE_NEWNET) != 0) {
+        send_fail(b->st[1], ST_KEEPER_NETNS, errno, NULL);
+        _exit(1);
+    }
+    /* 0 /dev/null, 1 stdout, 2 stderr, 3 status, 4 the reaper image */
+    int fds[5] = {-1, b->out[1], b->err[1], b->st[1], b->reaper_fd};
+    int ar = dj_arrange_fds(fds, 5);
+    if (ar != 0) {
+        send_fail(b->st[1], ST_KEEPER_FDS, -ar, NULL);
+        send_fail(3, ST_KEEPER_FDS, -ar, NULL);
+        _exit(1);
+    }
+    const int sfd = 3, imgfd = 4;
+    fcntl(imgfd, F_SETFD, FD_CLOEXEC);
+    setsid();
+    dj_rec kr;
+    memset(&kr, 0, sizeof kr);
+    kr.kind = REC_KEEPER;
+    int mr = keeper_mounts(b, &kr);
+    if (mr != 0) {
+        send_fail(sfd, ST_KEEPER_MOUNT, -mr, NULL);
+        _exit(1);
+    }
+    send_rec(sfd, &kr);
+    prog_args pa = {b, 1};
+    pid_t prog = dj_vfork_call(program_entry, &pa, b->prog_stack, PROG_STACK);
+    if (prog < 0) {
+        send_fail(sfd, ST_KEEPER_CLONE, errno, NULL);
+        _exit(1);
+    }
+    if (prog != DJ_REAPER_PROGRAM_PID) {
+        send_fail(sfd, ST_KEEPER_EXEC, ESRCH, "the program is not pid 2 of its namespace");
+        _exit(1);
+    }
+    char *argv[] = {(char *)"dojo-reaper", NULL};
+    char *envp[] = {NULL};
+    syscall(SYS_execveat, imgfd, "", argv, envp, AT_EMPTY_PATH);
+    send_fail(sfd, ST_KEEPER_EXEC, errno, NULL);
+    _exit(1);
 }
 
 /* -- the supervisor ---------------------------------------------------------------------- */
@@ -1713,6 +1859,58 @@ static pid_t clone_keeper(box *b, int *born_in_cg)
     return pid;
 }
 
+/* Clones the lean keeper (keeper_lean_entry): vfork-like, with a pidfd, into the v2 cgroup
+   when there is one; returns once the keeper has exec'd the reaper image (or died). The
+   two stacks (the keeper's, the program's) are one mapping, gone when this returns. */
+static pid_t clone_keeper_lean(box *b, int *born_in_cg)
+{
+    size_t size = 2 * (size_t)PROG_STACK;
+    char *stack = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
+                       -1, 0);
+    if (stack == MAP_FAILED)
+        return -1;
+    b->prog_stack = stack;
+    int cgfd = b->have_cg ? b->cg.v2_fd : -1;
+    int pidfd = -1;
+    pid_t pid = dj_clone3_vm(b->clone_flags | CLONE_VFORK, cgfd, &pidfd, stack + PROG_STACK,
+                             PROG_STACK, keeper_lean_entry, b);
+    int e = errno;
+    munmap(stack, size);
+    b->prog_stack = NULL;
+    if (pid > 0) {
+        b->pidfd = pidfd;
+        *born_in_cg = cgfd >= 0;
+    }
+    errno = e;
+    return pid;
+}
+
+/* Whether this run's keeper is the lean one: a pid namespace as root, clone3, a v2 cgroup
+   (if any) that clone3 can place the keeper in, the reaper image, and no
+   DOJO_SANDBOX_KEEPER=fork in the environment (which keeps the fork-like keeper, for tests
+   and comparisons). The lean keeper cannot wait for "go", so a shared network namespace is
+   made here, before the first box. */
+static void plan_lean(box *b)
+{
+    b->lean = 0;
+    b->reaper_fd = -1;
+    const char *k = getenv("DOJO_SANDBOX_KEEPER");
+    if (!b->ns || b->userns || !__atomic_load_n(&G.have_clone3, __ATOMIC_RELAXED) ||
+        (b->have_cg && b->cg.v2[0] && b->cg.v2_fd < 0) || (k && strcmp(k, "fork") == 0))
+        return;
+    b->reaper_fd = dj_reaper_fd(NULL);
+    if (b->reaper_fd < 0)
+        return;
+    b->lean = 1;
+    if (b->netns_share && b->netns_fd < 0) {
+        int fd = make_shared_netns();
+        if (fd >= 0) {
+            b->netns_fd = fd;
+            b->clone_flags &= ~(unsigned long)CLONE_NEWNET;
+        }
+    }
+}
+
 /* Makes the cgroups, clones the keeper, says "go". 0, or -1 with res = XX. */
 static int spawn(box *b)
 {
@@ -1723,6 +1921,7 @@ static int spawn(box *b)
     b->sup_pid = getpid();
     make_cgroup(b);
     b->mem_poll = b->memory > 0 && !(b->have_cg && b->cg.mem_limited);
+    plan_lean(b);
     char nserr[96] = "";
     int born_in_cg = 0;
     for (;;) {
@@ -1730,11 +1929,21 @@ static int spawn(box *b)
             ensure_tab(b);
         double t = now_s();
         b->t0 = t;
-        pid_t pid = clone_keeper(b, &born_in_cg);
+        pid_t pid = -1;
+        if (b->lean) {
+            pid = clone_keeper_lean(b, &born_in_cg);
+            if (pid < 0) {
+                if (errno == ENOSYS || errno == E2BIG)
+                    __atomic_store_n(&G.have_clone3, 0, __ATOMIC_RELAXED);
+                b->lean = 0; /* the fork-like keeper tries next */
+            }
+        }
+        if (pid < 0)
+            pid = clone_keeper(b, &born_in_cg);
         b->clone_ms = (now_s() - t) * 1e3;
         if (pid > 0) {
             b->keeper = pid;
-            if (b->netns_share)
+            if (b->netns_share && !b->lean)
                 b->netns_share = keep_netns(pid);
             break;
         }
@@ -1758,6 +1967,10 @@ static int spawn(box *b)
     close_fd(&b->err[1]);
     close_fd(&b->st[1]);
     close_fd(&b->go[0]);
+    if (b->lean) { /* set up and running already */
+        close_fd(&b->go[1]);
+        return 0;
+    }
 
     if (b->userns) {
         char map[64];
@@ -2114,6 +2327,7 @@ static const char *stage_text(int stage)
     case ST_KEEPER_MOUNT: return "cannot set up the box's mounts";
     case ST_KEEPER_CGROUP: return "cannot enter the box's cgroups";
     case ST_KEEPER_NETNS: return "cannot enter the box's network namespace";
+    case ST_KEEPER_EXEC: return "cannot start the box's reaper";
     case ST_CHDIR: return "cannot enter the work directory";
     case ST_RLIMIT: return "cannot set the resource limits";
     case ST_SETGROUPS: return "cannot drop the supplementary groups";
@@ -2186,8 +2400,9 @@ static void finish(box *b)
                            : "; no net namespace (DOJO_LAYER_NETNS)",
                   b->clone_ms);
         set_layer(b, L_SESSION, 1,
-                  "new session; keeper is pid 1 of the pid namespace; PDEATHSIG SIGKILL on "
-                  "the keeper and on the program");
+                  "new session; keeper is pid 1 of the pid namespace%s; PDEATHSIG SIGKILL on "
+                  "the keeper and on the program",
+                  b->lean ? " (vfork-like, then a reaper image)" : "");
     } else {
         set_layer(b, L_SESSION, 1,
                   "new session; keeper is a child subreaper that kills the tree when the "

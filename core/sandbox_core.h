@@ -40,6 +40,15 @@ pid_t dj_raw_clone3(unsigned long flags, int cgroup_fd, int *pidfd);
    Returns the child's pid, or -1 (errno). Async-signal-safe. */
 pid_t dj_vfork_call(int (*fn)(void *), void *arg, void *stack, size_t size);
 
+/* clone3 with CLONE_VM on the given stack: fn(arg) runs in the child, which shares the
+   caller's memory, and the child exits with fn's result. flags: namespace flags, plus
+   CLONE_VFORK to suspend the caller until the child execs or exits (the only safe use:
+   the rules of dj_vfork_call then apply to fn); exit signal 0; cgroup_fd and *pidfd as in
+   dj_raw_clone3. x86_64 only: -1 with errno ENOSYS elsewhere, E2BIG/ENOSYS without
+   clone3. */
+pid_t dj_clone3_vm(unsigned long flags, int cgroup_fd, int *pidfd, void *stack, size_t size,
+                   int (*fn)(void *), void *arg);
+
 /* pidfd_open(2); -1 (errno ENOSYS on kernels before 5.3). */
 int dj_pidfd_open(pid_t pid);
 

@@ -10,6 +10,23 @@
 
 #include "internal.h"
 
+/* ---- the keeper's reaper image (reaper.c) ------------------------------------------ */
+
+/* What the image writes to descriptor 3 when it reaps the program (pid 2 of the box's pid
+   namespace): a record of DJ_REAPER_REC_SIZE bytes, zero but for the kind (an int at 0),
+   the wait status (an int at DJ_REAPER_REC_STATUS_AT) and ru_maxrss (a long at
+   DJ_REAPER_REC_MAXRSS_AT). sandbox.c checks these against its record at compile time. */
+#define DJ_REAPER_PROGRAM_PID 2
+#define DJ_REAPER_REC_SIZE 240
+#define DJ_REAPER_REC_KIND 3
+#define DJ_REAPER_REC_STATUS_AT 12
+#define DJ_REAPER_REC_MAXRSS_AT 40
+
+/* A descriptor (close-on-exec) of the image, built and test-run once per process, for
+   execveat(fd, "", ..., AT_EMPTY_PATH); -1 when this machine cannot have it (*why says
+   why: another architecture, memfds not executable). Thread-safe. */
+int dj_reaper_fd(const char **why);
+
 /* ---- Landlock (landlock.c) ---------------------------------------------------------- */
 
 typedef struct dj_landlock_rules {

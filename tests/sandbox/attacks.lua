@@ -22,6 +22,7 @@ do
   end
 end
 local degraded = mode == "degraded"
+local label = os.getenv("DOJO_SANDBOX_KEEPER") == "fork" and mode .. ", fork-like keeper" or mode
 
 local ROOT = io.popen("pwd"):read("*l")
 local DOJO = ROOT .. "/build/bin/dojo"
@@ -53,10 +54,10 @@ local n, failed = 0, 0
 local function report(ok, name, why)
   n = n + 1
   if ok then
-    print(string.format("ok %d - [%s%s] %s", n, mode, as_user and (" as uid " .. as_user) or "", name))
+    print(string.format("ok %d - [%s%s] %s", n, label, as_user and (" as uid " .. as_user) or "", name))
   else
     failed = failed + 1
-    print(string.format("not ok %d - [%s%s] %s", n, mode, as_user and (" as uid " .. as_user) or "", name))
+    print(string.format("not ok %d - [%s%s] %s", n, label, as_user and (" as uid " .. as_user) or "", name))
     for line in tostring(why):gmatch("[^\n]+") do print("# " .. line) end
   end
 end
