@@ -98,6 +98,14 @@ int dojo_path_stat(const char *path, int64_t *size, double *mtime, char *err, si
    limit). sync 0 skips the fsyncs (the copy is still atomic, not yet durable). */
 int dojo_file_copy(const char *src, const char *dst, uint64_t max_bytes, int sync, char *err,
                    size_t errlen);
+/* Moves the regular file src to dst (same refusals and limit as dojo_file_copy): a rename
+   when src has a single link and both are on one filesystem, the file then owned by the
+   caller with mode 0644; otherwise a copy (atomic, not synced) and src removed. For taking
+   a file that untrusted code left in its work dir: no other name can reach the result. */
+int dojo_file_move(const char *src, const char *dst, uint64_t max_bytes, char *err,
+                   size_t errlen);
+/* A second name dst for the file src (link(2): same filesystem, dst must not exist). */
+int dojo_file_link(const char *src, const char *dst, char *err, size_t errlen);
 
 /* SHA-256 of len bytes as 64 lowercase hex digits and a NUL (hex_out: 65 bytes). */
 void dojo_sha256(const void *data, size_t len, char *hex_out);

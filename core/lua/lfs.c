@@ -88,6 +88,30 @@ static int l_file_copy(lua_State *L)
     return 1;
 }
 
+static int l_file_move(lua_State *L)
+{
+    const char *src = luaL_checkstring(L, 1);
+    const char *dst = luaL_checkstring(L, 2);
+    lua_Integer max = luaL_optinteger(L, 3, 0);
+    luaL_argcheck(L, max >= 0, 3, "limit must be >= 0");
+    char err[DJ_ERRLEN];
+    if (dojo_file_move(src, dst, (uint64_t)max, err, sizeof err) < 0)
+        return dj_lua_fail(L, err);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static int l_file_link(lua_State *L)
+{
+    const char *src = luaL_checkstring(L, 1);
+    const char *dst = luaL_checkstring(L, 2);
+    char err[DJ_ERRLEN];
+    if (dojo_file_link(src, dst, err, sizeof err) < 0)
+        return dj_lua_fail(L, err);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 static int l_sha256(lua_State *L)
 {
     size_t len;
@@ -132,6 +156,8 @@ static const luaL_Reg fs_functions[] = {
     {"tree_remove", l_tree_remove},
     {"path_stat", l_path_stat},
     {"file_copy", l_file_copy},
+    {"file_move", l_file_move},
+    {"file_link", l_file_link},
     {"sha256", l_sha256},
     {"sha256_file", l_sha256_file},
     {"clock", l_clock},

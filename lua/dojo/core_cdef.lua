@@ -30,6 +30,9 @@ enum dojo_path_kind {
 int dojo_path_stat(const char *path, int64_t *size, double *mtime, char *err, size_t errlen);
 int dojo_file_copy(const char *src, const char *dst, uint64_t max_bytes, int sync, char *err,
                    size_t errlen);
+int dojo_file_move(const char *src, const char *dst, uint64_t max_bytes, char *err,
+                   size_t errlen);
+int dojo_file_link(const char *src, const char *dst, char *err, size_t errlen);
 void dojo_sha256(const void *data, size_t len, char *hex_out);
 int dojo_sha256_file(const char *path, char *hex_out, char *err, size_t errlen);
 double dojo_clock_now(void);

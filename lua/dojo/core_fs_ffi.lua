@@ -88,6 +88,20 @@ return function(M, C, ffi, errbuf, ERRLEN)
     return true
   end
 
+  function M.file_move(src, dst, max)
+    src, dst = checkstring(src, 1, "file_move"), checkstring(dst, 2, "file_move")
+    max = optinteger(max, 3, "file_move", 0)
+    argcheck(max >= 0, 3, "file_move", "limit must be >= 0")
+    if C.dojo_file_move(src, dst, max, errbuf, ERRLEN) < 0 then return fail() end
+    return true
+  end
+
+  function M.file_link(src, dst)
+    src, dst = checkstring(src, 1, "file_link"), checkstring(dst, 2, "file_link")
+    if C.dojo_file_link(src, dst, errbuf, ERRLEN) < 0 then return fail() end
+    return true
+  end
+
   function M.sha256(data)
     data = checkstring(data, 1, "sha256")
     C.dojo_sha256(data, #data, hexbuf)
