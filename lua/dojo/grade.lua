@@ -331,6 +331,30 @@ local function align(p, spec, answers, sub)
   return truth
 end
 
+-- The distinct labels (as text) of an answers column, in order of appearance, and the set of
+-- them: read once per answers table and column (an environment grades every step against
+-- the same answers).
+local answer_label_cache = setmetatable({}, { __mode = "k" })
+local function answer_labels(answers, name)
+  local per = answer_label_cache[answers]
+  if not per then per = {} answer_label_cache[answers] = per end
+  local got = per[name]
+  if not got then
+    local allowed, labels = {}, {}
+    local vals, n = answers:column(name):totable()
+    for i = 1, n do
+      local v = vals[i]
+      if v ~= nil then
+        local k = tostring(v)
+        if not allowed[k] then allowed[k] = true labels[#labels + 1] = k end
+      end
+    end
+    got = { allowed, labels }
+    per[name] = got
+  end
+  return got[1], got[2]
+end
+
 -- Values: finite numbers where numbers are needed, probabilities in [0, 1], labels from
 -- the label set. Rows are named by the submission's id.
 local function check_values(p, sub, answers)
@@ -365,15 +389,9 @@ local function check_values(p, sub, answers)
     end
   end
   if kind == "labels" then
-    local allowed = {}
-    local labels = p.labels
+    local allowed, labels = {}, p.labels
     if not labels then
-      labels = {}
-      local a = answers:column(p.targets[1])
-      for i = 1, a.n do
-        local v = a[i]
-        if v ~= nil and not allowed[tostring(v)] then allowed[tostring(v)] = true labels[#labels + 1] = tostring(v) end
-      end
+      allowed, labels = answer_labels(answers, p.targets[1])
     else
       for _, l in ipairs(labels) do allowed[tostring(l)] = true end
     end
@@ -382,9 +400,11 @@ local function check_values(p, sub, answers)
       local v = vals[i]
       if v == nil then invalid("column %s is empty for id %s", p.sub_columns[1], tostring(id[i])) end
       if not allowed[v] and not p.open_labels then
-        table.sort(labels)
+        local sorted = {}
+        for k, l in ipairs(labels) do sorted[k] = l end
+        table.sort(sorted)
         invalid("column %s has the label '%s' for id %s, which is not one of: %s", p.sub_columns[1], v,
-                tostring(id[i]), join(labels, 20))
+                tostring(id[i]), join(sorted, 20))
       end
     end
   end

@@ -86,11 +86,13 @@ local function encode_labels(truth, pred, params, positive)
   end
   local id = {}
   for i, key in ipairs(labels) do id[key] = i - 1 end
+  local code = {} -- each raw value's class id (NaN, never a key, takes the slow way)
+  for x, key in pairs(keyof) do code[x] = id[key] end
   local y, q = {}, {}
   for i = 1, n do
     local a, b = t[i], p[i]
-    y[i] = id[keyof[a] or label_key(a)]
-    q[i] = id[keyof[b] or label_key(b)]
+    y[i] = code[a] or id[label_key(a)]
+    q[i] = code[b] or id[label_key(b)]
   end
   local out = {}
   for k, v in pairs(params or {}) do out[k] = v end
