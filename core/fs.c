@@ -635,13 +635,20 @@ static int copy_open(int fd, const struct stat *st, const char *src, const char 
     return dj_atomic_commit(&a, err, errlen);
 }
 
-int dojo_file_copy(const char *src, const char *dst, uint64_t max_bytes, int sync, char *err,
-                   size_t errlen)
+/* The source of a copy or a move, opened as open_regular does. */
+static int open_source(const char *src, const char *dst, struct stat *st, char *err,
+                       size_t errlen)
 {
     if (!src || !dst)
         return dj_err(err, errlen, "no path given");
+    return open_regular(src, st, err, errlen);
+}
+
+int dojo_file_copy(const char *src, const char *dst, uint64_t max_bytes, int sync, char *err,
+                   size_t errlen)
+{
     struct stat st;
-    int fd = open_regular(src, &st, err, errlen);
+    int fd = open_source(src, dst, &st, err, errlen);
     if (fd < 0)
         return -1;
     return copy_open(fd, &st, src, dst, max_bytes, sync, err, errlen);
@@ -650,10 +657,8 @@ int dojo_file_copy(const char *src, const char *dst, uint64_t max_bytes, int syn
 int dojo_file_move(const char *src, const char *dst, uint64_t max_bytes, char *err,
                    size_t errlen)
 {
-    if (!src || !dst)
-        return dj_err(err, errlen, "no path given");
     struct stat st;
-    int fd = open_regular(src, &st, err, errlen);
+    int fd = open_source(src, dst, &st, err, errlen);
     if (fd < 0)
         return -1;
     if (max_bytes && (uint64_t)st.st_size > max_bytes)

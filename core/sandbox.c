@@ -288,6 +288,23 @@ static int shared_netns(void)
 
 /* Keeps the new network namespace of `keeper` (alive, waiting for "go": nothing of the
    box has run in it) as the shared one, unless another thread was first. 1 when kept. */
+/* Under g_net.lock: makes fd (a namespace descriptor, or -1) the shared one; 1 when kept,
+   else fd is closed. */
+static int remember_netns(int fd)
+{
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0) {
+        g_net.fd = fd;
+        g_net.pid = getpid();
+        g_net.dev = st.st_dev;
+        g_net.ino = st.st_ino;
+        return 1;
+    }
+    if (fd >= 0)
+        close(fd);
+    return 0;
+}
+
 static int keep_netns(pid_t keeper)
 {
     int kept = 0;
@@ -295,17 +312,7 @@ static int keep_netns(pid_t keeper)
     if (g_net.pid != getpid() || g_net.fd < 0) {
         char path[64];
         snprintf(path, sizeof path, "/proc/%ld/ns/net", (long)keeper);
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        struct stat st;
-        if (fd >= 0 && fstat(fd, &st) == 0) {
-            g_net.fd = fd;
-            g_net.pid = getpid();
-            g_net.dev = st.st_dev;
-            g_net.ino = st.st_ino;
-            kept = 1;
-        } else if (fd >= 0) {
-            close(fd);
-        }
+        kept = remember_netns(open(path, O_RDONLY | O_CLOEXEC));
     }
     pthread_mutex_unlock(&g_net.lock);
     return kept;
@@ -348,16 +355,8 @@ static int make_shared_netns(void)
         }
         munmap(stack, size);
     }
-    struct stat st;
-    if (fd >= 0 && fstat(fd, &st) == 0) {
-        g_net.fd = fd;
-        g_net.pid = getpid();
-        g_net.dev = st.st_dev;
-        g_net.ino = st.st_ino;
-    } else if (fd >= 0) {
-        close(fd);
+    if (!remember_netns(fd))
         fd = -1;
-    }
     pthread_mutex_unlock(&g_net.lock);
     return fd;
 }
@@ -1050,8 +1049,10 @@ static int keeper_mounts(box *b, dj_rec *kr)
     return 0;
 }
 
-static void keeper_main(box *b) __attribute__((noreturn));
-static void keeper_main(box *b)
+/* What every keeper does first: every signal blocked and reset, the parent-death signal,
+   the v1 cgroups (before anything else), the shared network namespace. Exits on failure. */
+static void keeper_enter(box *b) DJ_PROGRAM_FN;
+static void keeper_enter(box *b)
 {
     sigset_t all;
     sigfillset(&all);
@@ -1061,7 +1062,7 @@ static void keeper_main(box *b)
     if (!b->ns && getppid() != b->sup_pid)
         _exit(1);
     if (b->have_cg) {
-        int jr = dj_cgroup_join(&b->cg); /* the v1 cgroups, before anything else */
+        int jr = dj_cgroup_join(&b->cg);
         if (jr != 0) {
             send_fail(b->st[1], ST_KEEPER_CGROUP, -jr, NULL);
             _exit(1);
@@ -1071,6 +1072,12 @@ static void keeper_main(box *b)
         send_fail(b->st[1], ST_KEEPER_NETNS, errno, NULL);
         _exit(1);
     }
+}
+
+static void keeper_main(box *b) __attribute__((noreturn));
+static void keeper_main(box *b)
+{
+    keeper_enter(b);
 
     /* 0 /dev/null, 1 stdout, 2 stderr, 3 status, 4 go, [5 cgroup.kill] */
     int fds[6] = {-1, b->out[1], b->err[1], b->st[1], b->go[0], b->cg.kill_fd};
@@ -1182,22 +1189,7 @@ static int keeper_lean_entry(void *arg) DJ_PROGRAM_FN;
 static int keeper_lean_entry(void *arg)
 {
     box *b = arg;
-    sigset_t all;
-    sigfillset(&all);
-    sigprocmask(SIG_SETMASK, &all, NULL);
-    reset_signals();
-    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    if (b->have_cg) {
-        int jr = dj_cgroup_join(&b->cg);
-        if (jr != 0) {
-            send_fail(b->st[1], ST_KEEPER_CGROUP, -jr, NULL);
-            _exit(1);
-        }
-    }
-    if (b->netns_fd >= 0 && setns(b->netns_fd, CLONE_NEWNET) != 0) {
-        send_fail(b->st[1], ST_KEEPER_NETNS, errno, NULL);
-        _exit(1);
-    }
+    keeper_enter(b);
     /* 0 /dev/null, 1 stdout, 2 stderr, 3 status, 4 the reaper image */
     int fds[5] = {-1, b->out[1], b->err[1], b->st[1], b->reaper_fd};
     int ar = dj_arrange_fds(fds, 5);
