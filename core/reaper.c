@@ -13,8 +13,8 @@
  * the program the same way, and then execs this image, which owns nothing of the host.
  *
  * What the image does, in raw syscalls (the keeper arranged its descriptors and blocked
- * every signal, which stays so across exec; PR_SET_PDEATHSIG survives it, the credentials
- * being unchanged):
+ * every signal, which stays so across exec; PR_SET_PDEATHSIG survives it, as the exec
+ * gains no privilege -- in a user namespace it drops the keeper's capabilities there):
  *
  *     loop: pid = wait4(-1, &status, __WALL, &rusage)
  *           pid == 2 (the program: the first child of the namespace's pid 1)

@@ -17,18 +17,19 @@
  * the whole run: the page tables copied at clone, every page of the host write-protected
  * (the host's next write to each takes a fault), the copy torn down at exit -- about 10 ms
  * a run, and 10 ms of faults after it, for a host with a 50 MB heap. So, with a pid
- * namespace and as root, the keeper is cloned vfork-like instead (dj_clone3_vm: CLONE_VM |
- * CLONE_VFORK on a stack of its own, with a pidfd, into the v2 cgroup): while the
- * supervisor waits in clone3 it joins the v1 cgroups, enters the shared network namespace,
- * arranges its descriptors, mounts, starts the program (dj_vfork_call, as below), and
- * then execs the reaper image (reaper.c: 140 bytes of code in a sealed memfd that reaps
- * and reports pid 2, the program), which ends the sharing; the supervisor goes on with
- * everything already running. There is no "go": a shared network namespace is made before
- * the first box (make_shared_netns), and the user-namespace case keeps the fork-like keeper
- * (its id maps are written from outside, and its exec would drop the capabilities and with
- * them PR_SET_PDEATHSIG). Where clone3 with CLONE_VM, the image or a memfd exec is not
- * available, or DOJO_SANDBOX_KEEPER=fork is set, the fork-like keeper below is used. A
- * cost of the vfork-like clone: the supervisor cannot watch the clock until the program
+ * namespace, the keeper is cloned vfork-like instead (dj_clone3_vm: CLONE_VM | CLONE_VFORK
+ * on a stack of its own, with a pidfd, into the v2 cgroup): while the supervisor waits in
+ * clone3 it joins the v1 cgroups, enters the shared network namespace, arranges its
+ * descriptors, writes its own id maps in a user namespace (one line mapping its own ids,
+ * as an unprivileged creator may), mounts, starts the program (dj_vfork_call, as below),
+ * and then execs the reaper image (reaper.c: 140 bytes of code in a sealed memfd that
+ * reaps and reports pid 2, the program), which ends the sharing; the supervisor goes on
+ * with everything already running. There is no "go": a shared network namespace is made
+ * before the first box (make_shared_netns). The reaper keeps PR_SET_PDEATHSIG across the
+ * exec (only an exec that gains privileges clears it). Where clone3 with CLONE_VM, the
+ * image or a memfd exec is not available, or DOJO_SANDBOX_KEEPER=fork is set, the
+ * fork-like keeper below is used. A cost of the vfork-like clone: the supervisor cannot
+ * watch the clock until the program
  * has exec'd, so a set-up that hangs (a work dir on a dead network filesystem) hangs the
  * supervisor, as it would a posix_spawn.
  *
@@ -218,7 +219,8 @@ enum {
     ST_SECCOMP,
     ST_EXEC,
     ST_KEEPER_NETNS,
-    ST_KEEPER_EXEC
+    ST_KEEPER_EXEC,
+    ST_KEEPER_IDMAP
 };
 
 typedef struct dj_rec {
@@ -1183,8 +1185,36 @@ static void keeper_main(box *b)
    what keeper_main does before "go" -- raw syscalls, no allocation --, then starts the
    program the same way, and execs the reaper image, which lets the supervisor go on and
    owns nothing of the host's memory. Only with a pid namespace (the program is then pid 2,
-   which is all the image needs to know) and as root (after a user namespace's keeper drops
-   its capabilities at exec, which clears PR_SET_PDEATHSIG). */
+   which is all the image needs to know). In a user namespace it writes its own id maps
+   first; its exec drops its capabilities there, which keeps PR_SET_PDEATHSIG (only an exec
+   that gains privileges clears it). */
+/* A lean keeper in a user namespace writes its own id maps (one line mapping its own ids,
+   which an unprivileged creator may write); 0 or -errno. */
+static int write_self(const char *file, const char *text)
+{
+    int fd = open(file, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    size_t len = strlen(text);
+    ssize_t w = write(fd, text, len);
+    int e = errno;
+    close(fd);
+    return w == (ssize_t)len ? 0 : -(w < 0 ? e : EIO);
+}
+
+static int self_id_maps(const box *b)
+{
+    char map[64];
+    int r = write_self("/proc/self/setgroups", "deny");
+    if (r != 0 && r != -ENOENT)
+        return r;
+    snprintf(map, sizeof map, "%u %u 1\n", (unsigned)b->outer_uid, (unsigned)b->outer_uid);
+    if ((r = write_self("/proc/self/uid_map", map)) != 0)
+        return r;
+    snprintf(map, sizeof map, "%u %u 1\n", (unsigned)b->outer_gid, (unsigned)b->outer_gid);
+    return write_self("/proc/self/gid_map", map);
+}
+
 static int keeper_lean_entry(void *arg) DJ_PROGRAM_FN;
 static int keeper_lean_entry(void *arg)
 {
@@ -1201,6 +1231,13 @@ static int keeper_lean_entry(void *arg)
     const int sfd = 3, imgfd = 4;
     fcntl(imgfd, F_SETFD, FD_CLOEXEC);
     setsid();
+    if (b->userns) {
+        int ir = self_id_maps(b);
+        if (ir != 0) {
+            send_fail(sfd, ST_KEEPER_IDMAP, -ir, NULL);
+            _exit(1);
+        }
+    }
     dj_rec kr;
     memset(&kr, 0, sizeof kr);
     kr.kind = REC_KEEPER;
@@ -1887,7 +1924,7 @@ static void plan_lean(box *b)
     b->lean = 0;
     b->reaper_fd = -1;
     const char *k = getenv("DOJO_SANDBOX_KEEPER");
-    if (!b->ns || b->userns || !__atomic_load_n(&G.have_clone3, __ATOMIC_RELAXED) ||
+    if (!b->ns || !__atomic_load_n(&G.have_clone3, __ATOMIC_RELAXED) ||
         (b->have_cg && b->cg.v2[0] && b->cg.v2_fd < 0) || (k && strcmp(k, "fork") == 0))
         return;
     b->reaper_fd = dj_reaper_fd(NULL);
@@ -2320,6 +2357,7 @@ static const char *stage_text(int stage)
     case ST_KEEPER_CGROUP: return "cannot enter the box's cgroups";
     case ST_KEEPER_NETNS: return "cannot enter the box's network namespace";
     case ST_KEEPER_EXEC: return "cannot start the box's reaper";
+    case ST_KEEPER_IDMAP: return "cannot write the user namespace's id maps";
     case ST_CHDIR: return "cannot enter the work directory";
     case ST_RLIMIT: return "cannot set the resource limits";
     case ST_SETGROUPS: return "cannot drop the supplementary groups";

@@ -229,6 +229,13 @@ case { name = "a setuid binary does not give root", status = { "RE", "OK" },
        sh = "/usr/bin/su root -c 'id -u' </dev/null; /bin/mount -t tmpfs none /mnt; id -u",
        check = function(r) return not r.stdout:find("^0\n") and not r.stdout:find("\n0\n"), r.stdout end }
 case { name = "the box dies with its supervisor (SIGKILL)", status = nil, supervisor_kill = true }
+case { name = "pid 1 of the box holds nothing of the host (the reaper image, unless degraded or forked)",
+       status = "OK", sh = "tr '\\0' ' ' < /proc/1/cmdline; echo",
+       check = function(r)
+         local lean = not degraded and os.getenv("DOJO_SANDBOX_KEEPER") ~= "fork"
+         local reaper = r.stdout:find("^dojo%-reaper ") ~= nil
+         return reaper == lean, "pid 1: " .. r.stdout
+       end }
 
 -- Legitimate work ----------------------------------------------------------------------
 case { name = "a scikit-learn training run with n_jobs=2, multiprocessing and joblib succeeds", status = "OK",
