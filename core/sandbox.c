@@ -744,6 +744,7 @@ typedef struct box {
     } rl[8];
     int nrl;
     char shm_opts[64];
+    char uid_map[48], gid_map[48]; /* lean keeper in a user namespace: its own id maps */
     pid_t sup_pid;
 
     /* descriptors: [0] read end, [1] write end */
@@ -1204,15 +1205,12 @@ static int write_self(const char *file, const char *text)
 
 static int self_id_maps(const box *b)
 {
-    char map[64];
     int r = write_self("/proc/self/setgroups", "deny");
     if (r != 0 && r != -ENOENT)
         return r;
-    snprintf(map, sizeof map, "%u %u 1\n", (unsigned)b->outer_uid, (unsigned)b->outer_uid);
-    if ((r = write_self("/proc/self/uid_map", map)) != 0)
+    if ((r = write_self("/proc/self/uid_map", b->uid_map)) != 0)
         return r;
-    snprintf(map, sizeof map, "%u %u 1\n", (unsigned)b->outer_gid, (unsigned)b->outer_gid);
-    return write_self("/proc/self/gid_map", map);
+    return write_self("/proc/self/gid_map", b->gid_map);
 }
 
 static int keeper_lean_entry(void *arg) DJ_PROGRAM_FN;
@@ -1931,6 +1929,10 @@ static void plan_lean(box *b)
     if (b->reaper_fd < 0)
         return;
     b->lean = 1;
+    snprintf(b->uid_map, sizeof b->uid_map, "%u %u 1\n", (unsigned)b->outer_uid,
+             (unsigned)b->outer_uid);
+    snprintf(b->gid_map, sizeof b->gid_map, "%u %u 1\n", (unsigned)b->outer_gid,
+             (unsigned)b->outer_gid);
     if (b->netns_share && b->netns_fd < 0) {
         int fd = make_shared_netns();
         if (fd >= 0) {
