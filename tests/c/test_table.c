@@ -1455,6 +1455,78 @@ static void t_float_exact(void)
     free(csv.s);
 }
 
+/* Random number text of the shapes the block fast path parses itself (up to 8 + 8 digits)
+   and some it hands to parse_num (longer, exponents, "5.", ".5", leading zeros). */
+static void rnd_number(char *tx, size_t cap, int integer)
+{
+    size_t k = 0;
+    if (rnd() % 4 == 0)
+        tx[k++] = '-';
+    int ni = 1 + (int)(rnd() % (rnd() % 8 == 0 ? 14 : 8));
+    tx[k++] = (char)((rnd() % 5 == 0 && !integer) ? '0' : '1' + rnd() % 9);
+    if (tx[k - 1] == '0')
+        ni = 1;
+    for (int j = 1; j < ni; j++)
+        tx[k++] = (char)('0' + rnd() % 10);
+    if (!integer) {
+        tx[k++] = '.';
+        int nf = (int)(rnd() % (rnd() % 8 == 0 ? 14 : 9)); /* 0: "5." */
+        for (int j = 0; j < nf; j++)
+            tx[k++] = (char)('0' + rnd() % 10);
+        if (rnd() % 16 == 0)
+            k += (size_t)snprintf(tx + k, cap - k, "e%d", (int)(rnd() % 40) - 20);
+    }
+    tx[k] = '\0';
+}
+
+/* 300k records of id (int), x and y (floats) through the block fast path: every value is
+   strtoll's or strtod's, with CRLF records, quoted, empty and text-free interruptions that
+   send single records to the general path, and a float column that starts with ints. */
+static void t_fast_rows(void)
+{
+    char err[512];
+    size_t n = 300000;
+    sbuf csv = {0};
+    sb_str(&csv, "id,x,y\n");
+    char (*tx)[3][40] = malloc(n * sizeof *tx);
+    for (size_t i = 0; i < n; i++) {
+        rnd_number(tx[i][0], 40, 1);
+        if (i < 100 || rnd() % 50 == 0)
+            rnd_number(tx[i][1], 40, 1); /* an int in a float column */
+        else
+            rnd_number(tx[i][1], 40, 0);
+        rnd_number(tx[i][2], 40, 0);
+        int q = rnd() % 500 == 0, e = rnd() % 700 == 0;
+        sb_printf(&csv, "%s,%s%s%s,%s%s", tx[i][0], q ? "\"" : "", tx[i][1], q ? "\"" : "",
+                  e ? "" : tx[i][2], rnd() % 100 == 0 ? "\r\n" : "\n");
+        if (e)
+            tx[i][2][0] = '\0';
+    }
+    dojo_table *t = dojo_table_parse_csv(csv.s, csv.len, NULL, err, sizeof err);
+    CHECK(t && dojo_table_nrows(t) == n && dojo_table_column_type(t, 0) == DOJO_TYPE_INT &&
+              dojo_table_column_type(t, 1) == DOJO_TYPE_FLOAT &&
+              dojo_table_column_type(t, 2) == DOJO_TYPE_FLOAT,
+          "parse: %s", t ? "shape" : err);
+    if (t && dojo_table_nrows(t) == n && dojo_table_column_type(t, 0) == DOJO_TYPE_INT) {
+        size_t bad = 0;
+        char first[200] = "";
+        for (size_t i = 0; i < n; i++) {
+            int ok = geti(t, "id", i) == strtoll(tx[i][0], NULL, 10) &&
+                     same_double(getf(t, "x", i), strtod(tx[i][1], NULL)) &&
+                     (tx[i][2][0] ? !miss(t, "y", i) &&
+                                        same_double(getf(t, "y", i), strtod(tx[i][2], NULL))
+                                  : miss(t, "y", i));
+            if (!ok && !bad++)
+                snprintf(first, sizeof first, "row %zu: %s,%s,%s", i, tx[i][0], tx[i][1],
+                         tx[i][2]);
+        }
+        CHECK(bad == 0, "%zu of %zu rows differ; first %s", bad, n, first);
+    }
+    dojo_table_free(t);
+    free(tx);
+    free(csv.s);
+}
+
 /* ---- streaming ---------------------------------------------------------------------- */
 
 static void t_stream_chunks(void)
@@ -2407,6 +2479,7 @@ void test_table(void)
         {"csv: randomised CSV across many buffer boundaries", t_random_csv},
         {"csv: float text is the shortest of %.15g/%.16g/%.17g that reads back", t_float_format},
         {"csv: 1M decimal strings parse exactly like strtod", t_float_exact},
+        {"csv: the block fast path's values equal strtoll's and strtod's", t_fast_rows},
         {"csv stream: chunks concatenate to the whole table; offsets", t_stream_chunks},
         {"csv stream: later misfit is an error; first-chunk restart", t_stream_misfit},
         {"csv: non-seekable input (pipe) with a restart", t_pipe},
