@@ -26,9 +26,12 @@
  * NUL bytes are errors. Blank lines are skipped, except in a one-column file, where an
  * empty line is a record with a missing value (that is how such a file writes it).
  * A file whose columns are all numbers goes faster (fast_rows): the delimiters and line
- * feeds of 64 bytes at a time are found first with SSE2 compares, so every field's end is
- * known before it is parsed and consecutive fields parse independently; the first record
- * that is anything but plain numbers goes through the record-by-record paths.
+ * feeds of up to 2 KiB are listed first (SSE2 compares, 64 bytes at a time, written out
+ * without a branch on their count), so every field's end is known before it is parsed and
+ * consecutive fields parse independently: quick_num16 (SSSE3: up to 16 bytes checked,
+ * the dot squeezed out and the digits folded at once) or quick_num (scalar, 8 + 8 digits),
+ * else parse_num; the first record that is anything but plain numbers goes through the
+ * record-by-record paths.
  *
  * Values and types. Each materialised column stores its values as the rows arrive, in an
  * array of its current type, written at the index of the record being parsed (so that
@@ -87,6 +90,9 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <tmmintrin.h>
+#endif
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
@@ -109,6 +115,25 @@ static int start_thread(pthread_t *th, void *(*fn)(void *), void *arg)
     int rc = pthread_create(th, NULL, fn, arg);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return rc;
+}
+
+/* Whether the processor has what quick_num16 needs (SSSE3, POPCNT) and $DOJO_CSV_SIMD is not
+   "0" (the tests use it to run the plain scalar path too). */
+static int simd_ok(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    static int cpu = -1;
+    int has = __atomic_load_n(&cpu, __ATOMIC_RELAXED);
+    if (has < 0) {
+        __builtin_cpu_init();
+        has = __builtin_cpu_supports("ssse3") && __builtin_cpu_supports("popcnt");
+        __atomic_store_n(&cpu, has, __ATOMIC_RELAXED);
+    }
+    const char *e = getenv("DOJO_CSV_SIMD");
+    return has && !(e && strcmp(e, "0") == 0);
+#else
+    return 0;
+#endif
 }
 
 /* ---- numbers: parsing --------------------------------------------------------------- */
@@ -385,6 +410,63 @@ static inline int quick_num(const unsigned char *s, const unsigned char *e, numv
     v->d = neg ? -x : x;
     return 1;
 }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define DJ_QUICK16 1
+/* quick_num for SSSE3, in more shapes: an optional '-', then up to 16 bytes of digits with
+   at most one '.' (a digit first, a digit after the dot, no leading zero unless alone),
+   the mantissa at most 2^53: the 16 bytes are checked at once, the dot is squeezed out and
+   the digits right-aligned with one shuffle, and the multiply-adds of SSSE3 fold them into
+   two 8-digit halves. Returns 1 with exactly parse_num's value (the same mantissa and power
+   of ten through the same arithmetic), or 0 for any other text. 16 bytes from s (after the
+   sign) must be readable: the field ends at e, whose 15 following bytes are. */
+__attribute__((target("ssse3"))) static inline int quick_num16(const unsigned char *s,
+                                                               const unsigned char *e, numv *v)
+{
+    int neg = *s == '-';
+    s += neg;
+    size_t len = (size_t)(e - s);
+    if (len - 1 >= 16) /* empty or longer than 16 */
+        return 0;
+    const __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
+    const __m128i d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+    const __m128i nine = _mm_set1_epi8(9);
+    unsigned inlen = (1u << len) - 1;
+    unsigned dig = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(d, nine), nine)) & inlen;
+    unsigned dot = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('.'))) & inlen;
+    if ((dig | dot) != inlen || (dot & (dot - 1)) || !(dig & 1) || (s[0] == '0' && (dig & 2)))
+        return 0; /* another byte, two dots, no digit first, a leading zero */
+    unsigned p = dot ? (unsigned)__builtin_ctz(dot) : 16;
+    size_t nd = len - (dot != 0), f = dot ? len - p - 1 : 0;
+    if (dot && f == 0) /* "5." */
+        return 0;
+    /* output byte k holds digit i = k - (16 - nd) (zero when negative), found at source
+       byte i, or i + 1 past the dot */
+    __m128i idx = _mm_sub_epi8(_mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                               _mm_set1_epi8((char)(16 - nd)));
+    idx = _mm_sub_epi8(idx, _mm_cmpgt_epi8(idx, _mm_set1_epi8((char)(p - 1))));
+    const __m128i dg = _mm_shuffle_epi8(d, idx);
+    const __m128i t1 = _mm_maddubs_epi16(dg, _mm_setr_epi8(10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1,
+                                                           10, 1, 10, 1));
+    const __m128i t2 = _mm_madd_epi16(t1, _mm_setr_epi16(100, 1, 100, 1, 100, 1, 100, 1));
+    const __m128i t3 = _mm_madd_epi16(_mm_packs_epi32(t2, t2),
+                                      _mm_setr_epi16(10000, 1, 10000, 1, 10000, 1, 10000, 1));
+    uint64_t hi = (uint32_t)_mm_cvtsi128_si32(t3);
+    uint64_t lo = (uint32_t)_mm_cvtsi128_si32(_mm_srli_si128(t3, 4));
+    uint64_t m = hi * 100000000ULL + lo;
+    if (!dot) {
+        v->kind = N_INT;
+        v->i = neg ? -(int64_t)m : (int64_t)m;
+        return 1;
+    }
+    if (m > (1ULL << 53))
+        return 0;
+    double xd = (double)m / P10[f];
+    v->kind = N_FLOAT;
+    v->d = neg ? -xd : xd;
+    return 1;
+}
+#endif
 
 static int ci_eq(const unsigned char *s, const char *lower, size_t n)
 {
@@ -1131,6 +1213,7 @@ struct dojo_csv_reader {
     uint64_t max_file_bytes;
     unsigned char delim, quote;
     int quoting, header, fastnum;
+    int simd; /* fast_rows may use quick_num16 (SSSE3 and POPCNT, unless $DOJO_CSV_SIMD=0) */
     size_t max_record;
     char **na;
     size_t *na_len;
@@ -1818,8 +1901,11 @@ static inline int fast_store(pcol *c, const numv *v, size_t row)
    does not take) or that is not wholly inside the last full 64 bytes of the data, and
    leaves it to the record-by-record paths, which overwrite whatever was stored for it.
    Returns the rows taken; *pp is moved past them. */
-static size_t fast_rows(rd *r, const unsigned char **pp, size_t row, size_t maxrows,
-                        const unsigned char *lim)
+#define FAST_SPAN 2048 /* bytes whose separators are listed at a time */
+
+static inline __attribute__((always_inline)) size_t
+fast_rows_impl(rd *r, const unsigned char **pp, size_t row, size_t maxrows,
+               const unsigned char *lim, int simd)
 {
     const unsigned char *rec = *pp, *s = rec, *base = rec;
     const unsigned char *end = r->buf + r->len;
@@ -1829,11 +1915,29 @@ static size_t fast_rows(rd *r, const unsigned char **pp, size_t row, size_t maxr
     size_t done = 0, j = 0;
     if (maxrows == 0 || rec >= lim || delim == '\r')
         return 0;
+    uint32_t at[FAST_SPAN + 8];
     while (end - base >= 64) {
-        uint64_t bits = sep_mask64(base, delim);
-        while (bits) {
-            const unsigned char *e = base + __builtin_ctzll(bits);
-            bits &= bits - 1;
+        /* the separators of up to FAST_SPAN bytes, as offsets from base: 8 written per 64
+           bytes whatever their count (the unused ones are overwritten next), so that no
+           branch depends on how many there are */
+        size_t span = (size_t)(end - base) & ~(size_t)63, n = 0;
+        if (span > FAST_SPAN)
+            span = FAST_SPAN;
+        for (size_t off = 0; off < span; off += 64) {
+            uint64_t bits = sep_mask64(base + off, delim);
+            size_t cnt = (size_t)__builtin_popcountll(bits);
+            for (size_t k = 0; k < 8; k++) {
+                at[n + k] = (uint32_t)(off + (size_t)__builtin_ctzll(bits | (1ULL << 63)));
+                bits &= bits - 1;
+            }
+            for (size_t k = 8; k < cnt; k++) {
+                at[n + k] = (uint32_t)(off + (size_t)__builtin_ctzll(bits));
+                bits &= bits - 1;
+            }
+            n += cnt;
+        }
+        for (size_t k = 0; k < n; k++) {
+            const unsigned char *e = base + at[k];
             const unsigned char *fe = e;
             if (j < last) {
                 if (*e != delim)
@@ -1847,7 +1951,14 @@ static size_t fast_rows(rd *r, const unsigned char **pp, size_t row, size_t maxr
             if (fe == s)
                 goto out;
             numv v;
-            if (!quick_num(s, fe, &v) && (parse_num(s, &v) != fe || v.kind == N_NONE))
+            int quick;
+#ifdef DJ_QUICK16
+            quick = simd ? quick_num16(s, fe, &v) : quick_num(s, fe, &v);
+#else
+            (void)simd;
+            quick = quick_num(s, fe, &v);
+#endif
+            if (!quick && (parse_num(s, &v) != fe || v.kind == N_NONE))
                 goto out;
             if (!fast_store(&cols[j], &v, row + done))
                 goto out;
@@ -1861,11 +1972,37 @@ static size_t fast_rows(rd *r, const unsigned char **pp, size_t row, size_t maxr
                     goto out;
             }
         }
-        base += 64;
+        base += span;
     }
 out:
     *pp = rec;
     return done;
+}
+
+static size_t fast_rows_plain(rd *r, const unsigned char **pp, size_t row, size_t maxrows,
+                              const unsigned char *lim)
+{
+    return fast_rows_impl(r, pp, row, maxrows, lim, 0);
+}
+
+#ifdef DJ_QUICK16
+__attribute__((target("ssse3,popcnt"))) static size_t fast_rows_ssse3(rd *r, const unsigned char **pp,
+                                                                size_t row, size_t maxrows,
+                                                                const unsigned char *lim)
+{
+    return fast_rows_impl(r, pp, row, maxrows, lim, 1);
+}
+#endif
+
+/* fast_rows_impl with quick_num16 when the reader may (r->simd), else with quick_num. */
+static size_t fast_rows(rd *r, const unsigned char **pp, size_t row, size_t maxrows,
+                        const unsigned char *lim)
+{
+#ifdef DJ_QUICK16
+    if (r->simd)
+        return fast_rows_ssse3(r, pp, row, maxrows, lim);
+#endif
+    return fast_rows_plain(r, pp, row, maxrows, lim);
 }
 
 /* Parses the records in the buffer. */
@@ -2362,6 +2499,7 @@ static rd *reader_open(const char *path, const void *data, size_t len,
     if (r->max_record > SIZE_MAX / 4)
         r->max_record = SIZE_MAX / 4;
     r->fastnum = !strchr("0123456789+-.eE", d);
+    r->simd = simd_ok();
     r->cls[d] = C_DELIM;
     r->cls['\n'] = C_LF;
     r->cls['\r'] = C_CR;
