@@ -102,7 +102,8 @@
 
 #define BLOCK ((size_t)1 << 20)
 #define DEFAULT_MAX_RECORD ((size_t)256 << 20)
-#define PAD 16 /* bytes after the data in parse buffers: a sentinel, then zeros */
+#define PAD 64 /* bytes after the data in parse buffers: a sentinel, then zeros (fast_rows
+                  reads whole 64-byte blocks) */
 
 
 /* Starts a helper thread with every signal blocked, so that the host's signals keep going
@@ -1214,6 +1215,12 @@ struct dojo_csv_reader {
     unsigned char delim, quote;
     int quoting, header, fastnum;
     int simd; /* fast_rows may use quick_num16 (SSSE3 and POPCNT, unless $DOJO_CSV_SIMD=0) */
+    /* Scattering (dojo_table_read_csv_aligned): the first column's keys are looked up in
+       keys, and the other columns' values stored at the indexed row; seen marks those rows */
+    int scatter;
+    const dj_keymap *keys;
+    uint64_t *seen;
+    int fast_bad; /* fast_rows stopped at a record it does not take (not for want of data) */
     size_t max_record;
     char **na;
     size_t *na_len;
@@ -1892,39 +1899,109 @@ static inline int fast_store(pcol *c, const numv *v, size_t row)
     return 1;
 }
 
+/* The row of key k in a dj_keymap, or -1. */
+static inline int64_t keymap_find(const dj_keymap *km, int64_t k)
+{
+    if (km->kind == DJ_KEYS_HASH)
+        return dojo_index_find_int(km->x, k);
+    if (k < km->lo || k > km->hi)
+        return -1;
+    uint64_t o = (uint64_t)k - (uint64_t)km->lo;
+    return km->kind == DJ_KEYS_IDENT ? (int64_t)o : (int64_t)km->dense[o] - 1;
+}
+
+/* Scattering: the rows of the records among the separators at[0..n) (offsets from base),
+   looked up ahead into tgt (-1: not found), so that fast_rows can prefetch the bitmap word
+   and the value cells of a record SCATTER_AHEAD records before it stores them, and the
+   random accesses overlap instead of waiting one by one. The first record starts at fs, its
+   key ending at separator k (records are assumed whole and regular here; the parse checks
+   them). Returns the number of records looked up. */
+#define SCATTER_AHEAD 16
+
+static inline __attribute__((always_inline)) size_t
+scatter_targets(const rd *r, const unsigned char *base, const uint32_t *at, size_t n,
+                const unsigned char *fs, size_t k, int simd, int64_t *tgt)
+{
+    const size_t ncols = r->ncols;
+    size_t q = 0;
+    for (; k < n; k += ncols) {
+        const unsigned char *e = base + at[k];
+        numv v;
+        int ok;
+#ifdef DJ_QUICK16
+        ok = simd ? quick_num16(fs, e, &v) : quick_num(fs, e, &v);
+#else
+        (void)simd;
+        ok = quick_num(fs, e, &v);
+#endif
+        tgt[q++] = ok && v.kind == N_INT ? keymap_find(r->keys, v.i) : -1;
+        if (k + ncols - 1 >= n)
+            break;
+        fs = base + at[k + ncols - 1] + 1;
+    }
+    return q;
+}
+
+static inline __attribute__((always_inline)) void scatter_prefetch(const rd *r, int64_t t)
+{
+    if (t < 0)
+        return;
+    __builtin_prefetch(&r->seen[t >> 6], 0);
+    for (size_t c = 1; c < r->ncols; c++)
+        __builtin_prefetch(&r->cols[c].vals[t], 1);
+}
+
 /* Many records of plain numbers from *pp (row `row` on), at most maxrows, none starting at
    or after lim: what fast_record takes, found another way. The delimiters and line feeds of
-   64 bytes at a time are found first (sep_mask64), so every field's end is known before it
-   is parsed and the fields parse independently of each other (quick_num, else parse_num,
-   which must then end exactly at the field's end). Stops at the first record that is
-   anything else (a quote, an empty field, text, a ragged row, a lone CR, a type the column
-   does not take) or that is not wholly inside the last full 64 bytes of the data, and
+   up to FAST_SPAN bytes are listed first (sep_mask64), so every field's end is known before
+   it is parsed and the fields parse independently of each other (quick_num16 or quick_num,
+   else parse_num, which must then end exactly at the field's end). Stops at the first
+   record that is anything else (a quote, an empty field, text, a ragged row, a lone CR, a
+   type the column does not take; r->fast_bad is then set) or that is not wholly inside the
+   data's full 64-byte blocks (at the end of the data, its last partial block too), and
    leaves it to the record-by-record paths, which overwrite whatever was stored for it.
+   Scattering (r->scatter), the first field is a key whose row in r->keys says where the
+   record's other values go (a key that is not an int, not indexed or already seen stops
+   with fast_bad), and the row is marked in r->seen when the record is complete.
    Returns the rows taken; *pp is moved past them. */
 #define FAST_SPAN 2048 /* bytes whose separators are listed at a time */
 
 static inline __attribute__((always_inline)) size_t
 fast_rows_impl(rd *r, const unsigned char **pp, size_t row, size_t maxrows,
-               const unsigned char *lim, int simd)
+               const unsigned char *lim, int simd, int scatter)
 {
     const unsigned char *rec = *pp, *s = rec, *base = rec;
     const unsigned char *end = r->buf + r->len;
     const unsigned char delim = r->delim;
     const size_t last = r->ncols - 1, max_record = r->max_record;
+    const int eof = r->eof;
     pcol *cols = r->cols;
-    size_t done = 0, j = 0;
+    const dj_keymap *keys = r->keys;
+    uint64_t *seen = r->seen;
+    size_t done = 0, j = 0, dst = row;
+    r->fast_bad = 0;
     if (maxrows == 0 || rec >= lim || delim == '\r')
         return 0;
     uint32_t at[FAST_SPAN + 8];
-    while (end - base >= 64) {
+    int64_t tgt[FAST_SPAN / 2]; /* scattering: a span's records (two fields or more each) */
+    while (base < end) {
         /* the separators of up to FAST_SPAN bytes, as offsets from base: 8 written per 64
            bytes whatever their count (the unused ones are overwritten next), so that no
-           branch depends on how many there are */
-        size_t span = (size_t)(end - base) & ~(size_t)63, n = 0;
+           branch depends on how many there are. A last block shorter than 64 bytes is read
+           only at the end of the data (the buffer's padding covers it), masked to the data */
+        size_t avail = (size_t)(end - base), span, n = 0;
+        if (avail >= 64)
+            span = avail & ~(size_t)63;
+        else if (eof)
+            span = 64;
+        else
+            break;
         if (span > FAST_SPAN)
             span = FAST_SPAN;
         for (size_t off = 0; off < span; off += 64) {
             uint64_t bits = sep_mask64(base + off, delim);
+            if (avail - off < 64)
+                bits &= (1ULL << (avail - off)) - 1;
             size_t cnt = (size_t)__builtin_popcountll(bits);
             for (size_t k = 0; k < 8; k++) {
                 at[n + k] = (uint32_t)(off + (size_t)__builtin_ctzll(bits | (1ULL << 63)));
@@ -1936,20 +2013,27 @@ fast_rows_impl(rd *r, const unsigned char **pp, size_t row, size_t maxrows,
             }
             n += cnt;
         }
+        size_t nq = 0, q = 0;
+        if (scatter) { /* where this span's records go, fetched a few records ahead */
+            nq = scatter_targets(r, base, at, n, j ? base + at[last - j] + 1 : s,
+                                 j ? last - j + 1 : 0, simd, tgt);
+            for (size_t i = 0; i < nq && i < SCATTER_AHEAD; i++)
+                scatter_prefetch(r, tgt[i]);
+        }
         for (size_t k = 0; k < n; k++) {
             const unsigned char *e = base + at[k];
             const unsigned char *fe = e;
             if (j < last) {
                 if (*e != delim)
-                    goto out;
+                    goto bad;
             } else {
                 if (*e != '\n')
-                    goto out;
+                    goto bad;
                 if (fe > s && fe[-1] == '\r')
                     fe--;
             }
             if (fe == s)
-                goto out;
+                goto bad;
             numv v;
             int quick;
 #ifdef DJ_QUICK16
@@ -1959,13 +2043,23 @@ fast_rows_impl(rd *r, const unsigned char **pp, size_t row, size_t maxrows,
             quick = quick_num(s, fe, &v);
 #endif
             if (!quick && (parse_num(s, &v) != fe || v.kind == N_NONE))
-                goto out;
-            if (!fast_store(&cols[j], &v, row + done))
-                goto out;
+                goto bad;
+            if (scatter && j == 0) {
+                if (q + SCATTER_AHEAD < nq)
+                    scatter_prefetch(r, tgt[q + SCATTER_AHEAD]);
+                q++;
+                int64_t t = v.kind == N_INT ? keymap_find(keys, v.i) : -1;
+                if (t < 0 || (seen[t >> 6] >> (t & 63) & 1))
+                    goto bad;
+                dst = (size_t)t;
+            } else if (!fast_store(&cols[j], &v, scatter ? dst : row + done))
+                goto bad;
             s = e + 1;
             if (j++ == last) {
                 if ((size_t)(fe - rec) > max_record)
-                    goto out;
+                    goto bad;
+                if (scatter)
+                    seen[dst >> 6] |= 1ULL << (dst & 63);
                 j = 0;
                 rec = s;
                 if (++done == maxrows || rec >= lim)
@@ -1974,6 +2068,9 @@ fast_rows_impl(rd *r, const unsigned char **pp, size_t row, size_t maxrows,
         }
         base += span;
     }
+    goto out;
+bad:
+    r->fast_bad = 1;
 out:
     *pp = rec;
     return done;
@@ -1982,15 +2079,17 @@ out:
 static size_t fast_rows_plain(rd *r, const unsigned char **pp, size_t row, size_t maxrows,
                               const unsigned char *lim)
 {
-    return fast_rows_impl(r, pp, row, maxrows, lim, 0);
+    return r->scatter ? fast_rows_impl(r, pp, row, maxrows, lim, 0, 1)
+                      : fast_rows_impl(r, pp, row, maxrows, lim, 0, 0);
 }
 
 #ifdef DJ_QUICK16
 __attribute__((target("ssse3,popcnt"))) static size_t fast_rows_ssse3(rd *r, const unsigned char **pp,
-                                                                size_t row, size_t maxrows,
-                                                                const unsigned char *lim)
+                                                                       size_t row, size_t maxrows,
+                                                                       const unsigned char *lim)
 {
-    return fast_rows_impl(r, pp, row, maxrows, lim, 1);
+    return r->scatter ? fast_rows_impl(r, pp, row, maxrows, lim, 1, 1)
+                      : fast_rows_impl(r, pp, row, maxrows, lim, 1, 0);
 }
 #endif
 
@@ -2005,6 +2104,36 @@ static size_t fast_rows(rd *r, const unsigned char **pp, size_t row, size_t maxr
     return fast_rows_plain(r, pp, row, maxrows, lim);
 }
 
+/* Parses the records in the buffer when scattering: fast_rows only; anything it does not
+   take ends the read with PR_ERR (the caller then reads the file the ordinary way). */
+static int scatter_rows(rd *r)
+{
+    const unsigned char *buf = r->buf, *end = buf + r->len, *p = buf + r->pos;
+    size_t stop = SIZE_MAX;
+    if (r->stop_at >= 0)
+        stop = r->stop_at >= r->buf_off ? (size_t)(r->stop_at - r->buf_off) : 0;
+    const unsigned char *lim = stop < r->len ? buf + stop : end;
+    for (;;) {
+        if ((size_t)(p - buf) >= stop) {
+            r->stop_mismatch = (size_t)(p - buf) != stop;
+            r->pos = (size_t)(p - buf);
+            return PR_STOP;
+        }
+        if (p >= end) {
+            r->pos = (size_t)(p - buf);
+            return r->eof ? PR_EOF : PR_MORE;
+        }
+        size_t taken = fast_rows(r, &p, 0, SIZE_MAX, lim);
+        r->nrows += taken;
+        if (!taken) {
+            if (r->fast_bad || r->eof)
+                return PR_ERR;
+            r->pos = (size_t)(p - buf);
+            return PR_MORE;
+        }
+    }
+}
+
 /* Parses the records in the buffer. */
 static int parse_rows(rd *r)
 {
@@ -2015,6 +2144,8 @@ static int parse_rows(rd *r)
     const size_t ncols = r->ncols;
     const int quoting = r->quoting;
     const unsigned char quote = r->quote;
+    if (r->scatter)
+        return scatter_rows(r);
     size_t stop = SIZE_MAX;
     if (r->stop_at >= 0)
         stop = r->stop_at >= r->buf_off ? (size_t)(r->stop_at - r->buf_off) : 0;
@@ -2436,6 +2567,8 @@ static void reader_destroy(rd *r)
     for (size_t j = 0; j < r->ncols; j++) {
         if (!r->shared)
             free(r->cols[j].name);
+        if (r->shared && r->scatter)
+            r->cols[j].vals = NULL; /* the parent's arrays */
         free_storage(&r->cols[j]);
     }
     free(r->cols);
@@ -2450,6 +2583,7 @@ static void reader_destroy(rd *r)
     free(r->buf);
     free(r->scratch);
     free(r->numbuf);
+    free(r->seen);
     free(r);
 }
 
@@ -2788,6 +2922,7 @@ static int split_start(rd *r, split *sp)
     memset(&w->s, 0, sizeof w->s);
     w->s.fd = w->s.tee_fd = -1;
     w->shared = 1;
+    w->seen = NULL;
     w->whole = 0;
     w->stop_at = -1;
     w->buf = NULL;
@@ -2817,6 +2952,12 @@ static int split_start(rd *r, split *sp)
         c->kind = p->kind;
         c->forced = p->forced;
         c->forced_opt = p->forced_opt;
+        if (r->scatter)
+            c->vals = p->vals; /* both halves store into the same arrays */
+    }
+    if (r->scatter && !(w->seen = calloc(r->keys->nrows / 64 + 1, sizeof(uint64_t)))) {
+        reader_destroy(w);
+        return 0;
     }
     if (src_open_file(&w->s, r->path, start, r->untrusted, r->max_file_bytes, NULL, 0) < 0) {
         reader_destroy(w);
@@ -3213,6 +3354,120 @@ int dojo_table_read_csv2(const char *path1, const dojo_csv_options *opt1, const 
         *out2 = read_whole(path2, opt2, err2, errlen, 0);
     }
     return *out1 && *out2 ? 0 : -1;
+}
+
+/* ---- a file aligned to an index --------------------------------------------------------
+ *
+ * dojo_table_read_csv_aligned reads a grading's submission straight into the answers' row
+ * order: each record's first field is looked up in the answers' index as the record is
+ * parsed (fast_rows in scatter mode), its other values are stored at the row found, and a
+ * bitmap marks the rows filled. The submission's ids are never stored and no separate join
+ * runs. Only the clean case is taken -- every record plain numbers, every key an int the
+ * index holds, none repeated, every indexed row filled; anything else returns NULL and the
+ * caller reads the file the ordinary way, which finds and words the problem. A big plain
+ * file is parsed by two threads (split_start), each with its own bitmap; the bitmaps must
+ * not overlap. */
+
+typedef struct populate_job {
+    v8 **arrays;
+    size_t n, bytes;
+    int half;
+} populate_job;
+
+static void populate_run(void *arg)
+{
+    populate_job *job = arg;
+    size_t cut = (job->bytes / 2) & ~(size_t)4095;
+    for (size_t i = 0; i < job->n; i++) {
+        if (job->half)
+            populate(job->arrays[i], cut, job->bytes);
+        else
+            populate(job->arrays[i], 0, cut);
+    }
+}
+
+dojo_table *dojo_table_read_csv_aligned(const char *path, const dojo_csv_options *opt,
+                                        const dojo_index *x, char *err, size_t errlen)
+{
+    dj_keymap km;
+    dj_err(err, errlen, "the file is not one this read takes");
+    if (!path || dj_index_keymap(x, &km) < 0 || km.nrows == 0 ||
+        km.t->cols[km.col].nmissing > 0)
+        return NULL;
+    size_t m = km.nrows;
+    char e[256];
+    rd *r = reader_open(path, NULL, 0, opt, e, sizeof e);
+    if (!r)
+        return NULL;
+    int fine = r->ncols >= 2 && r->nna == 0 && r->fastnum && r->delim != '\r';
+    for (size_t j = 0; fine && j < r->ncols; j++) {
+        const pcol *c = &r->cols[j];
+        if (c->out != (int)j || (j == 0 ? c->kind != K_INT
+                                         : c->kind != K_FLOAT || c->forced != DOJO_TYPE_FLOAT))
+            fine = 0;
+    }
+    v8 **arrays = fine ? calloc(r->ncols, sizeof *arrays) : NULL;
+    dojo_table *t = NULL;
+    if (!arrays || !(r->seen = calloc(m / 64 + 1, sizeof(uint64_t))))
+        goto done;
+    for (size_t j = 1; j < r->ncols; j++)
+        if (!(r->cols[j].vals = arrays[j - 1] = dj_big_alloc(m * sizeof(v8))))
+            goto done;
+    populate_job pa = {arrays, r->ncols - 1, m * sizeof(v8), 0}, pb = pa;
+    pb.half = 1;
+    dj_run2(populate_run, &pb, populate_run, &pa);
+    r->scatter = 1;
+    r->keys = &km;
+    r->whole = 1;
+    r->row_limit = r->rows_cap = r->rows_ready = SIZE_MAX;
+    split sp;
+    int splitting = split_start(r, &sp), rc;
+    for (;;) {
+        rc = parse_rows(r);
+        if (rc != PR_MORE)
+            break;
+        if (fill(r) < 0) {
+            rc = PR_ERR;
+            break;
+        }
+    }
+    int ok = rc == PR_EOF;
+    if (splitting) {
+        ok = rc == PR_STOP && !r->stop_mismatch;
+        if (!ok)
+            __atomic_store_n(&sp.cancel, 1, __ATOMIC_RELAXED);
+        pthread_join(sp.th, NULL);
+        rd *w = sp.w;
+        ok = ok && sp.ok;
+        for (size_t i = 0; ok && i <= m / 64; i++) {
+            ok = !(r->seen[i] & w->seen[i]);
+            r->seen[i] |= w->seen[i];
+        }
+        r->nrows += w->nrows;
+        reader_destroy(w);
+    }
+    if (!ok || r->nrows != m) /* distinct rows filled, as many as the index has: all */
+        goto done;
+    t = dojo_table_new();
+    for (size_t j = 1; t && j < r->ncols; j++) {
+        dj_col c;
+        memset(&c, 0, sizeof c);
+        c.name = strdup(r->cols[j].name);
+        c.type = DOJO_TYPE_FLOAT;
+        c.floats = (double *)(void *)r->cols[j].vals;
+        r->cols[j].vals = NULL;
+        if (!c.name || dj_table_adopt(t, &c, m, 0, e, sizeof e) < 0) {
+            dj_col_clear(&c);
+            dojo_table_free(t);
+            t = NULL;
+        }
+    }
+    if (t && err && errlen)
+        err[0] = '\0';
+done:
+    free(arrays);
+    reader_destroy(r);
+    return t;
 }
 
 dojo_table *dojo_table_parse_csv(const void *data, size_t len, const dojo_csv_options *opt,
