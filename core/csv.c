@@ -2052,7 +2052,15 @@ fast_rows_impl(rd *r, const unsigned char **pp, size_t row, size_t maxrows,
                 if (t < 0 || (seen[t >> 6] >> (t & 63) & 1))
                     goto bad;
                 dst = (size_t)t;
-            } else if (!fast_store(&cols[j], &v, scatter ? dst : row + done))
+            } else if (scatter) {
+                /* a float column (the driver checks): stored with a relaxed atomic store, as
+                   the other thread may write the same cell when an id is in both halves
+                   (the read is then refused) */
+                double d = v.kind == N_INT ? (double)v.i : v.d;
+                uint64_t bits;
+                memcpy(&bits, &d, sizeof bits);
+                __atomic_store_n((uint64_t *)(void *)&cols[j].vals[dst], bits, __ATOMIC_RELAXED);
+            } else if (!fast_store(&cols[j], &v, row + done))
                 goto bad;
             s = e + 1;
             if (j++ == last) {
