@@ -355,6 +355,22 @@ static int64_t find_str_hashed(const dojo_index *x, const char *key, size_t len,
     }
 }
 
+int dj_index_keymap(const dojo_index *x, dj_keymap *km)
+{
+    memset(km, 0, sizeof *km);
+    if (!x || x->type != DOJO_TYPE_INT)
+        return -1;
+    km->kind = x->ident ? DJ_KEYS_IDENT : x->dense ? DJ_KEYS_DENSE : DJ_KEYS_HASH;
+    km->lo = x->dmin;
+    km->hi = x->dmax;
+    km->dense = x->dense;
+    km->x = x;
+    km->t = x->t;
+    km->nrows = x->t->nrows;
+    km->col = x->col;
+    return 0;
+}
+
 int64_t dojo_index_find_int(const dojo_index *x, int64_t key)
 {
     if (!x)

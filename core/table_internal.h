@@ -58,4 +58,21 @@ int dj_parse_canonical_int(const char *s, size_t len, int64_t *out);
    surrogates and code points above U+10FFFF are invalid), or n when all of it is valid. */
 size_t dj_utf8_check(const unsigned char *s, size_t n);
 
+/* How an index over an int column finds a key's row, for loops that inline the lookup:
+   IDENT: row = key - lo (keys lo..hi are rows 0..); DENSE: row = dense[key - lo] - 1 for
+   keys in lo..hi; HASH: dojo_index_find_int(x, key). */
+enum { DJ_KEYS_IDENT = 1, DJ_KEYS_DENSE, DJ_KEYS_HASH };
+typedef struct dj_keymap {
+    int kind;
+    int64_t lo, hi;
+    const uint32_t *dense;
+    const dojo_index *x;
+    const dojo_table *t;  /* the indexed table */
+    size_t nrows;         /* its rows */
+    size_t col;           /* the key column */
+} dj_keymap;
+
+/* Fills km for an index over an int column; -1 for a string column. */
+int dj_index_keymap(const dojo_index *x, dj_keymap *km);
+
 #endif

@@ -689,6 +689,24 @@ static int i_find(lua_State *L)
     return 1;
 }
 
+/* idx:read_aligned(path [, opts]) -> table | nil, message: a submission read straight into
+   the indexed table's row order (dojo_table_read_csv_aligned; nil unless the file is clean). */
+static int i_read_aligned(lua_State *L)
+{
+    ibox *b = check_index(L, 1);
+    const char *path = luaL_checkstring(L, 2);
+    int top = lua_gettop(L);
+    dojo_csv_options o;
+    check_csv_options(L, 3, &o);
+    char err[DJ_ERRLEN];
+    dojo_table *t = dojo_table_read_csv_aligned(path, &o, b->idx, err, sizeof err);
+    lua_settop(L, top);
+    if (!t)
+        return dj_lua_fail(L, err);
+    push_table(L, t);
+    return 1;
+}
+
 static int i_duplicates(lua_State *L)
 {
     ibox *b = check_index(L, 1);
@@ -907,7 +925,7 @@ static const luaL_Reg column_methods[] = {
 };
 static const luaL_Reg index_methods[] = {
     {"find", i_find}, {"duplicates", i_duplicates}, {"match", i_match},
-    {"join", i_join}, {"close", i_close},
+    {"join", i_join}, {"read_aligned", i_read_aligned}, {"close", i_close},
     {NULL, NULL},
 };
 static const luaL_Reg reader_methods[] = {

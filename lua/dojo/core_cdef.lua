@@ -98,6 +98,8 @@ dojo_table *dojo_table_read_csv(const char *path, const dojo_csv_options *opt,
 int dojo_table_read_csv2(const char *path1, const dojo_csv_options *opt1, const char *path2,
                          const dojo_csv_options *opt2, dojo_table **out1, dojo_table **out2,
                          char *err1, char *err2, size_t errlen);
+dojo_table *dojo_table_read_csv_aligned(const char *path, const dojo_csv_options *opt,
+                                        const dojo_index *idx, char *err, size_t errlen);
 dojo_table *dojo_table_parse_csv(const void *data, size_t len, const dojo_csv_options *opt,
                                  char *err, size_t errlen);
 dojo_csv_reader *dojo_csv_reader_open(const char *path, const dojo_csv_options *opt,

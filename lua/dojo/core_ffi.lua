@@ -589,6 +589,18 @@ end
 
 function M.table_read(path, opts) return read_table("table_read", path, opts) end
 
+-- idx:read_aligned(path [, opts]) -> table | nil, message: a submission read straight into
+-- the indexed table's row order (dojo_table_read_csv_aligned; nil unless the file is clean).
+function Index.read_aligned(idx, path, opts)
+  local h = check_index(idx)
+  path = checkstring(path, 2, "read_aligned")
+  local o, keep = csv_options(opts)
+  local t = C.dojo_table_read_csv_aligned(path, o, h, errbuf, ERRLEN)
+  keep = nil
+  if t == nil then return fail() end
+  return wrap_table(t)
+end
+
 -- table_read2(path1, opts1, path2, opts2) -> t1 | nil, err1, t2 | nil, err2: two files read
 -- at once (dojo_table_read_csv2).
 local read2_out = ffi.new("dojo_table *[2]")

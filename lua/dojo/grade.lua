@@ -3,9 +3,12 @@
 --
 -- The hot work is the kernel's: both CSV files are read by the C reader (the submission as
 -- untrusted: no symbolic links, FIFOs or devices, a size cap), ids are joined through hash
--- indexes, the submission's rows are reordered to the answers' order in C, and the metric
--- runs on the columns in place. Lua decides what is checked and says what is wrong, in one
--- sentence naming the problem.
+-- indexes (the answers' rows gathered into the submission's order), and the metric runs on
+-- the columns in place. A one-column numeric submission keyed by integer ids is first read
+-- straight into the answers' order instead (read_aligned: no ids stored, no join); whenever
+-- that read does not take the file, or anything after it fails, the ordinary path runs, so
+-- every check and message is the ordinary path's. Lua decides what is checked and says what
+-- is wrong, in one sentence naming the problem.
 local core = require "dojo.core"
 local dtable = require "dojo.table"
 local metrics = require "dojo.metrics"
@@ -281,6 +284,52 @@ local function read_submission(path, p, opts)
   return sub
 end
 
+-- The submission read straight into the answers' row order (idx:read_aligned), for the
+-- common clean case of one column of numbers keyed by integer ids: no ids stored, no join.
+-- Taken only when the header is exactly the id column and one value column, and the answers'
+-- ids are integers with none missing; returns nil whenever the kernel finds the file anything
+-- but clean, and the caller then reads it the ordinary way, whose checks word the problem.
+-- (Several value columns are left to the join: each would be one more random write per row,
+-- and with ten probability columns that costs more than the join saves.)
+local function read_aligned(path, p, answers, opts)
+  local kind = p.info.kind
+  if opts.pre or (kind ~= "numeric" and kind ~= "proba") or not answers:has(p.id) or
+     (p.sub_columns and #p.sub_columns ~= 1) then return nil end
+  local idc = answers:column(p.id)
+  if idc.type ~= "int" or idc.nmissing > 0 or answers.nrows == 0 then return nil end
+  local ropts = { untrusted = true, max_file_bytes = opts.max_bytes or M.MAX_SUBMISSION_BYTES }
+  local reader = dtable.open(path, ropts)
+  if not reader then return nil end
+  local head = reader:next(1)
+  reader:close()
+  if not head then return nil end
+  local names = head:names()
+  head:close()
+  if names[1] ~= p.id then return nil end
+  local cols = p.sub_columns
+  if not cols then -- one probability column per class, named by the header
+    cols = {}
+    for i = 2, #names do cols[#cols + 1] = names[i] end
+    if #cols < 2 then return nil end
+  end
+  if #names ~= 2 or #cols ~= 1 then return nil end
+  local want = {}
+  for _, c in ipairs(cols) do want[c] = true end
+  for i = 2, #names do
+    if not want[names[i]] then return nil end
+    want[names[i]] = nil
+  end
+  ropts.types = {}
+  for _, c in ipairs(cols) do ropts.types[c] = "float" end
+  local idx = answers:index(p.id)
+  if not idx then return nil end
+  local sub = idx:read_aligned(path, ropts)
+  idx:close()
+  if not sub then return nil end
+  if not p.sub_columns then p.classes, p.sub_columns = cols, cols end
+  return sub
+end
+
 -- The answer columns scoring reads after the join: the targets, one-hot class columns and
 -- the split column (the id is not carried).
 local function needed_columns(p, spec, answers)
@@ -357,12 +406,17 @@ end
 
 -- Values: finite numbers where numbers are needed, probabilities in [0, 1], labels from
 -- the label set. Rows are named by the submission's id.
+-- The range a submission's numbers must be in.
+local function bounds(p)
+  if p.info.kind == "proba" or p.info.name:match("^log_loss") then return 0, 1 end
+  return -math.huge, math.huge
+end
+
 local function check_values(p, sub, answers)
   local kind = p.info.kind
   local id = sub:column(p.id)
   if kind == "numeric" or kind == "proba" then
-    local lo, hi = -math.huge, math.huge
-    if kind == "proba" or p.info.name:match("^log_loss") then lo, hi = 0, 1 end
+    local lo, hi = bounds(p)
     for _, c in ipairs(p.sub_columns) do
       local col = sub:column(c)
       local r = col:first_bad(lo, hi)
@@ -473,19 +527,10 @@ local function split_rows(spec, truth)
   return parts
 end
 
--- score(spec, answers, submission_path [, opts]) -> raw score, metric info, part scores
--- (raises Invalid). With spec.split_column the metric is also computed on the public and
--- the private rows separately, as Kaggle's two leaderboards do.
-local function score(spec, answers, path, opts)
-  -- A spec's adapters reshape the answers before planning (e.g. drop unscored rows) and the
-  -- submission before alignment (e.g. group a long format); each returns a table.
-  local given = answers
-  if spec.adapt_answers then answers = spec.adapt_answers(answers, spec) end
-  local p = plan(spec, answers)
-  local sub = read_submission(path, p, opts or {})
-  if spec.adapt_submission then sub = spec.adapt_submission(sub, answers, p) end
-  local truth = align(p, spec, answers, sub)
-  check_values(p, sub, answers)
+-- The metric on truth and sub (rows aligned), and with spec.split_column on the public and
+-- the private rows separately, as Kaggle's two leaderboards do. Returns the score (nil and
+-- a message when the metric refuses the data) and the part scores; raises Invalid.
+local function finish(p, spec, truth, sub)
   local v, err = compute(p, spec, truth, sub)
   local parts
   if v ~= nil and spec.split_column then
@@ -502,8 +547,46 @@ local function score(spec, answers, path, opts)
       end
     end
   end
-  truth:close()
-  sub:close()
+  return v, err, parts
+end
+
+-- score(spec, answers, submission_path [, opts]) -> raw score, metric info, part scores
+-- (raises Invalid). With spec.split_column the metric is also computed on the public and
+-- the private rows separately. The submission is first read straight into the answers'
+-- order (read_aligned); when that read does not take it, or anything after it fails (a
+-- bad value, the metric's refusal), it is read and judged the ordinary way: joined by id,
+-- checked value by value, its rows in its own order -- so every message is that path's.
+local function score(spec, answers, path, opts)
+  -- A spec's adapters reshape the answers before planning (e.g. drop unscored rows) and the
+  -- submission before alignment (e.g. group a long format); each returns a table.
+  local given = answers
+  if spec.adapt_answers then answers = spec.adapt_answers(answers, spec) end
+  local p = plan(spec, answers)
+  opts = opts or {}
+  local v, err, parts
+  local sub = not spec.adapt_submission and read_aligned(path, p, answers, opts)
+  if sub then
+    local lo, hi = bounds(p)
+    local fine = true
+    for _, c in ipairs(p.sub_columns) do
+      if sub:column(c):first_bad(lo, hi) then fine = false break end
+    end
+    if fine then
+      local ok, a, b, c = pcall(finish, p, spec, answers, sub)
+      if ok then v, err, parts = a, b, c
+      elseif getmetatable(a) ~= Invalid then sub:close() error(a, 0) end
+    end
+    sub:close()
+  end
+  if v == nil then
+    sub = read_submission(path, p, opts)
+    if spec.adapt_submission then sub = spec.adapt_submission(sub, answers, p) end
+    local truth = align(p, spec, answers, sub)
+    check_values(p, sub, answers)
+    v, err, parts = finish(p, spec, truth, sub)
+    truth:close()
+    sub:close()
+  end
   if answers ~= given then answers:close() end
   if v == nil then invalid("%s", err) end
   return v, p.info, parts
@@ -528,8 +611,10 @@ end
 -- submission: the submission table, read with those options, goes to read_submission as
 -- opts.pre, which reads the file again itself when its options turn out different; a failed
 -- early read of the submission is dropped, so that every check and message stays the
--- sequential one. columns(answers_head, submission_names) -> the submission's typed columns
--- and whether they are numbers, or nil (then the files are read one by one).
+-- sequential one. columns(answers_head, submission_names) -> the submission's typed columns,
+-- whether they are numbers, and the id column, or nil (then the files are read one by one).
+-- One column of numbers keyed by integer ids, the id first, is not read ahead: score reads
+-- it straight into the answers' order (read_aligned) once the answers are read.
 -- Returns answers | nil, message, pre | nil.
 local function read_both(truth_path, pred_path, max_bytes, columns)
   -- regular files only: a pipe's header read would consume what the whole read needs
@@ -547,13 +632,18 @@ local function read_both(truth_path, pred_path, max_bytes, columns)
   local ropts = { untrusted = true, max_file_bytes = max_bytes }
   local th = header(truth_path)
   local ph = th and header(pred_path, ropts)
-  local cols, numeric
+  local cols, numeric, aligned
   if ph then
-    cols, numeric = columns(th, ph:names())
+    local names, id = ph:names(), nil
+    cols, numeric, id = columns(th, names)
+    -- one column of numbers keyed by integer ids, the id first: score reads the submission
+    -- straight into the answers' order (read_aligned), after the answers alone
+    aligned = cols and numeric and id and names[1] == id and #names == 2 and #cols == 1 and
+              th:has(id) and th:column(id).type == "int"
     ph:close()
   end
   if th then th:close() end
-  if not cols then return dtable.read(truth_path) end
+  if not cols or aligned then return dtable.read(truth_path) end
   ropts.types = {}
   for _, c in ipairs(cols) do ropts.types[c] = numeric and "float" or "string" end
   local answers, err, sub = dtable.read2(truth_path, nil, pred_path, ropts)
@@ -589,7 +679,7 @@ function M.score_files(metric, truth_path, pred_path, params)
     else
       for i = 2, #tn do cols[i - 1] = tn[i] end
     end
-    return cols, info.kind == "numeric" or info.kind == "proba"
+    return cols, info.kind == "numeric" or info.kind == "proba", tn[1]
   end)
   local function drop() if pre and pre.table then pre.table:close() pre.table = nil end end
   if not answers then return nil, "cannot read the truth: " .. err end
@@ -646,7 +736,10 @@ function M.grade(spec, path, opts)
       answers, err, pre = read_both(spec.answers, path, opts and opts.max_bytes or M.MAX_SUBMISSION_BYTES,
                                     function(th, names)
                                       local fine, p = pcall(plan, spec, th)
-                                      if fine then return typed_columns(p, names) end
+                                      if fine then
+                                        local cols, numeric = typed_columns(p, names)
+                                        return cols, numeric, p.id
+                                      end
                                     end)
     end
   end

@@ -1455,6 +1455,87 @@ static void t_float_exact(void)
     free(csv.s);
 }
 
+/* Random number text of the shapes the block fast path parses itself (up to 8 + 8 digits)
+   and some it hands to parse_num (longer, exponents, "5.", ".5", leading zeros). */
+static void rnd_number(char *tx, size_t cap, int integer)
+{
+    size_t k = 0;
+    if (rnd() % 4 == 0)
+        tx[k++] = '-';
+    int ni = 1 + (int)(rnd() % (rnd() % 8 == 0 ? 14 : 8));
+    tx[k++] = (char)((rnd() % 5 == 0 && !integer) ? '0' : '1' + rnd() % 9);
+    if (tx[k - 1] == '0')
+        ni = 1;
+    for (int j = 1; j < ni; j++)
+        tx[k++] = (char)('0' + rnd() % 10);
+    if (!integer) {
+        tx[k++] = '.';
+        int nf = (int)(rnd() % (rnd() % 8 == 0 ? 14 : 9)); /* 0: "5." */
+        for (int j = 0; j < nf; j++)
+            tx[k++] = (char)('0' + rnd() % 10);
+        if (rnd() % 16 == 0)
+            k += (size_t)snprintf(tx + k, cap - k, "e%d", (int)(rnd() % 40) - 20);
+    }
+    tx[k] = '\0';
+}
+
+/* 300k records of id (int), x and y (floats) through the block fast path: every value is
+   strtoll's or strtod's, with CRLF records, quoted, empty and text-free interruptions that
+   send single records to the general path, and a float column that starts with ints. */
+static void t_fast_rows(void)
+{
+    char err[512];
+    size_t n = 300000;
+    sbuf csv = {0};
+    sb_str(&csv, "id,x,y\n");
+    char (*tx)[3][40] = malloc(n * sizeof *tx);
+    for (size_t i = 0; i < n; i++) {
+        rnd_number(tx[i][0], 40, 1);
+        if (i < 100 || rnd() % 50 == 0)
+            rnd_number(tx[i][1], 40, 1); /* an int in a float column */
+        else
+            rnd_number(tx[i][1], 40, 0);
+        rnd_number(tx[i][2], 40, 0);
+        int q = rnd() % 500 == 0, e = rnd() % 700 == 0;
+        sb_printf(&csv, "%s,%s%s%s,%s%s", tx[i][0], q ? "\"" : "", tx[i][1], q ? "\"" : "",
+                  e ? "" : tx[i][2], rnd() % 100 == 0 ? "\r\n" : "\n");
+        if (e)
+            tx[i][2][0] = '\0';
+    }
+    dojo_table *t = dojo_table_parse_csv(csv.s, csv.len, NULL, err, sizeof err);
+    CHECK(t && dojo_table_nrows(t) == n && dojo_table_column_type(t, 0) == DOJO_TYPE_INT &&
+              dojo_table_column_type(t, 1) == DOJO_TYPE_FLOAT &&
+              dojo_table_column_type(t, 2) == DOJO_TYPE_FLOAT,
+          "parse: %s", t ? "shape" : err);
+    if (t && dojo_table_nrows(t) == n && dojo_table_column_type(t, 0) == DOJO_TYPE_INT) {
+        size_t bad = 0;
+        char first[200] = "";
+        for (size_t i = 0; i < n; i++) {
+            int ok = geti(t, "id", i) == strtoll(tx[i][0], NULL, 10) &&
+                     same_double(getf(t, "x", i), strtod(tx[i][1], NULL)) &&
+                     (tx[i][2][0] ? !miss(t, "y", i) &&
+                                        same_double(getf(t, "y", i), strtod(tx[i][2], NULL))
+                                  : miss(t, "y", i));
+            if (!ok && !bad++)
+                snprintf(first, sizeof first, "row %zu: %s,%s,%s", i, tx[i][0], tx[i][1],
+                         tx[i][2]);
+        }
+        CHECK(bad == 0, "%zu of %zu rows differ; first %s", bad, n, first);
+    }
+    dojo_table_free(t);
+    free(tx);
+    free(csv.s);
+}
+
+/* The same two checks on the scalar number parser (what a processor without SSSE3 runs). */
+static void t_fast_rows_scalar(void)
+{
+    setenv("DOJO_CSV_SIMD", "0", 1);
+    t_fast_rows();
+    t_float_exact();
+    unsetenv("DOJO_CSV_SIMD");
+}
+
 /* ---- streaming ---------------------------------------------------------------------- */
 
 static void t_stream_chunks(void)
@@ -1735,6 +1816,109 @@ static void t_split(void)
 
 /* dojo_table_read_csv2 gives for each file what dojo_table_read_csv gives (tables and
    errors), whether the files are read at once or one after the other (sizes far apart). */
+/* Reads content as a submission aligned to answers (ids: keys) with float columns a, b;
+   returns the table or NULL. */
+static dojo_table *aligned_of(const dojo_table *ans, const char *content, int split)
+{
+    const char *p = tpath("aligned.csv");
+    write_file(p, content, strlen(content));
+    dojo_csv_options o;
+    dojo_csv_options_init(&o);
+    const char *tc[] = {"a", "b"};
+    int ty[] = {DOJO_TYPE_FLOAT, DOJO_TYPE_FLOAT};
+    o.type_columns = tc;
+    o.types = ty;
+    o.ntypes = 2;
+    char err[256];
+    if (split)
+        setenv("DOJO_CSV_SPLIT_MIN", "1", 1);
+    dojo_index *x = dojo_index_new(ans, 0, err, sizeof err);
+    dojo_table *t = x ? dojo_table_read_csv_aligned(p, &o, x, err, sizeof err) : NULL;
+    dojo_index_free(x);
+    unsetenv("DOJO_CSV_SPLIT_MIN");
+    return t;
+}
+
+/* dojo_table_read_csv_aligned: values land in the answers' row order, with the three kinds
+   of index (ids 1..n in order, a dense range, hashed) and split between two threads or not;
+   anything but the clean case gives NULL. */
+static void t_read_aligned(void)
+{
+    size_t n = 30000;
+    int64_t *ids = malloc(n * sizeof *ids);
+    for (int kind = 0; kind < 3; kind++) {
+        for (size_t i = 0; i < n; i++) /* ident; a shuffled dense range; sparse (hashed) */
+            ids[i] = kind == 0 ? (int64_t)i + 5 : kind == 1 ? (int64_t)((i * 7919) % n) - 100
+                                                            : (int64_t)(i * 1000003 % 999983) * 1000 - 7;
+        dojo_table *ans = dojo_table_new();
+        char err[256];
+        dojo_table_add_ints(ans, "id", ids, NULL, n, err, sizeof err);
+        size_t *perm = malloc(n * sizeof *perm);
+        for (size_t i = 0; i < n; i++)
+            perm[i] = i;
+        for (size_t i = n - 1; i > 0; i--) {
+            size_t k = (size_t)(rnd() % (i + 1)), tmp = perm[i];
+            perm[i] = perm[k];
+            perm[k] = tmp;
+        }
+        sbuf csv = {0};
+        sb_str(&csv, "id,a,b\n");
+        for (size_t i = 0; i < n; i++) {
+            size_t r = perm[i];
+            sb_printf(&csv, "%lld,%zu.5,-%zu%s", (long long)ids[r], r, r % 97,
+                      i % 10 == 0 ? "\r\n" : "\n");
+        }
+        for (int split = 0; split < 2; split++) {
+            dojo_table *t = aligned_of(ans, csv.s, split);
+            int good = t && dojo_table_nrows(t) == n && dojo_table_ncols(t) == 2;
+            for (size_t r = 0; good && r < n; r++)
+                good = getf(t, "a", r) == (double)r + 0.5 && getf(t, "b", r) == -(double)(r % 97);
+            CHECK(good, "index kind %d, split %d: values in the answers' order", kind, split);
+            dojo_table_free(t);
+        }
+        /* unclean: each variant must give NULL, split or not */
+        const char *variants[] = {"dup", "unknown", "missing", "text", "empty", "quoted",
+                                  "float id", "no newline", "extra col"};
+        for (size_t v = 0; v < sizeof variants / sizeof *variants; v++) {
+            sbuf b = {0};
+            sb_str(&b, v == 8 ? "id,a,b,c\n" : "id,a,b\n");
+            size_t at = n / 2 + 3;
+            for (size_t i = 0; i < n; i++) {
+                size_t r = perm[i];
+                if (v == 2 && i == at)
+                    continue;
+                long long id = (long long)ids[r];
+                if (v == 0 && i == at)
+                    id = (long long)ids[perm[0]];
+                if (v == 1 && i == at)
+                    id = 99999999999LL;
+                if (v == 6 && i == at)
+                    sb_printf(&b, "%lld.0,1,2\n", id);
+                else if (v == 3 && i == at)
+                    sb_printf(&b, "%lld,abc,2\n", id);
+                else if (v == 4 && i == at)
+                    sb_printf(&b, "%lld,,2\n", id);
+                else if (v == 5 && i == at)
+                    sb_printf(&b, "%lld,\"1\",2\n", id);
+                else if (v == 8)
+                    sb_printf(&b, "%lld,1,2,3\n", id);
+                else
+                    sb_printf(&b, "%lld,1,2%s", id, v == 7 && i == n - 1 ? "" : "\n");
+            }
+            for (int split = 0; split < 2; split++) {
+                dojo_table *t = aligned_of(ans, b.s, split);
+                CHECK(!t, "index kind %d, split %d: %s gives NULL", kind, split, variants[v]);
+                dojo_table_free(t);
+            }
+            free(b.s);
+        }
+        free(csv.s);
+        free(perm);
+        dojo_table_free(ans);
+    }
+    free(ids);
+}
+
 static void t_read2(void)
 {
     char why[600], e1[512], e2[512], f1[512], f2[512];
@@ -2407,11 +2591,14 @@ void test_table(void)
         {"csv: randomised CSV across many buffer boundaries", t_random_csv},
         {"csv: float text is the shortest of %.15g/%.16g/%.17g that reads back", t_float_format},
         {"csv: 1M decimal strings parse exactly like strtod", t_float_exact},
+        {"csv: the block fast path's values equal strtoll's and strtod's", t_fast_rows},
+        {"csv: the same with the scalar number parser ($DOJO_CSV_SIMD=0)", t_fast_rows_scalar},
         {"csv stream: chunks concatenate to the whole table; offsets", t_stream_chunks},
         {"csv stream: later misfit is an error; first-chunk restart", t_stream_misfit},
         {"csv: non-seekable input (pipe) with a restart", t_pipe},
         {"csv: a big file split between two threads equals one thread", t_split},
         {"csv: two files read at once equal each read alone", t_read2},
+        {"csv: a submission read straight into the answers' order; only the clean case", t_read_aligned},
         {"csv: the all-numbers fast path gives way to the general one", t_fast_path},
         {"csv: options validation", t_options},
         {"table: building, accessors, errors", t_build},

@@ -369,6 +369,63 @@ describe("dojo score", function()
     assert.are.equal(good, grade.score_files("roc_auc", d .. "/fifo", d .. "/p.csv"))
   end)
 
+  it("reads a one-column submission straight into the answers' order, with the join's results", function()
+    local d = tmpdir()
+    local t, p, q = { "id,y" }, { "id,y" }, { "y,id" }
+    for i = 1, 3000 do
+      t[#t + 1] = string.format("%d,%.4f", i, (i * 37 % 1000) / 100)
+      local j = (i * 1237) % 3000 + 1
+      p[#p + 1] = string.format("%d,%.3f", j, (j * 11 % 997) / 99)
+      q[#q + 1] = string.format("%.3f,%d", (j * 11 % 997) / 99, j)
+    end
+    write(d .. "/t.csv", table.concat(t, "\n") .. "\n")
+    write(d .. "/p.csv", table.concat(p, "\n") .. "\n")
+    write(d .. "/q.csv", table.concat(q, "\n") .. "\n") -- the id second: the ordinary path
+    local ans = assert(dojo.table.read(d .. "/t.csv"))
+    local idx = assert(ans:index("id"))
+    local sub = assert(idx:read_aligned(d .. "/p.csv", { types = { y = "float" } }))
+    assert.are.same({ "y" }, sub:names())
+    assert.are.equal(3000, sub.nrows)
+    assert.are.equal(tonumber(string.format("%.3f", (17 * 11 % 997) / 99)), sub:column("y")[17])
+    sub:close()
+    local function variant(name, row, text)
+      local v = { table.unpack and table.unpack(p) or unpack(p) }
+      v[row] = text
+      write(d .. "/" .. name, table.concat(v, "\n") .. "\n")
+      return d .. "/" .. name
+    end
+    local dup = variant("dup.csv", 10, p[11])
+    local unknown = variant("unknown.csv", 10, "99999,1.5")
+    local nan = variant("nan.csv", 10, "2,nan")
+    local neg = variant("neg.csv", 20, p[20]:gsub(",", ",-"))
+    for _, f in ipairs { dup, unknown, nan } do
+      assert.is_nil(idx:read_aligned(f, { types = { y = "float" } }))
+    end
+    idx:close()
+    ans:close()
+    -- grading: the same score and the same messages as the ordinary path (id not first)
+    local function spec(metric) return { metric = metric, answers = d .. "/t.csv", id_column = "id", target_columns = { "y" } } end
+    for _, metric in ipairs { "rmse", "mae", "rmsle", "r2" } do
+      local a, b = grade.grade(spec(metric), d .. "/p.csv"), grade.grade(spec(metric), d .. "/q.csv")
+      assert.are.equal("SUCCESS", a.status)
+      assert.are.equal(b.raw_score, a.raw_score)
+    end
+    for _, f in ipairs { dup, unknown, nan, neg } do
+      local r = grade.grade(spec("rmsle"), f)
+      assert.are.equal("FAILED", r.status)
+      local sq = f:gsub("%.csv$", ".q.csv")
+      local lines = {}
+      for line in io.lines(f) do
+        local a, b = line:match("^([^,]*),(.*)$")
+        lines[#lines + 1] = b .. "," .. a
+      end
+      write(sq, table.concat(lines, "\n") .. "\n")
+      local rq = grade.grade(spec("rmsle"), sq)
+      assert.are.equal(rq.error.message:gsub("line %d+, column %d+", "line"), (r.error.message:gsub("line %d+, column %d+", "line")))
+    end
+    assert.are.equal(assert(grade.score_files("rmse", d .. "/t.csv", d .. "/p.csv")), grade.grade(spec("rmse"), d .. "/q.csv").raw_score)
+  end)
+
   it("lists every metric of the catalog vocabulary", function()
     local code, out = run("score", "--list")
     assert.are.equal(0, code)
