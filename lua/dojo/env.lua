@@ -497,8 +497,11 @@ function Env:run_code(code, mode)
     else
       res.submission_file = archived:match("[^/]+$")
       local tg = core.clock()
-      if not self.answers then self.answers = require("dojo.table").read(self.spec.answers) end
-      res.submission = grade.grade(self.spec, archived, { answers = self.answers })
+      if not self.answers then
+        self.answers = require("dojo.table").read(self.spec.answers)
+        self.answer_indexes = {} -- built by the first grade, kept until close
+      end
+      res.submission = grade.grade(self.spec, archived, { answers = self.answers, index_cache = self.answer_indexes })
       res.grade_s = core.clock() - tg
     end
     if res.submission.status ~= "SUCCESS" then res.status = "FAILED" end
@@ -777,6 +780,8 @@ function Env:close()
   if self.started and not self.finished then self:finish("closed") end
   self.closed = true
   core.tree_remove(self.paths.work) -- scratch: code and submissions are archived in OUT
+  for _, idx in pairs(self.answer_indexes or {}) do idx:close() end
+  self.answer_indexes = nil
   if self.answers then self.answers:close() self.answers = nil end
 end
 

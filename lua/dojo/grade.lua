@@ -284,6 +284,21 @@ local function read_submission(path, p, opts)
   return sub
 end
 
+-- The answers' index by the id column: from opts.index_cache when the caller keeps one for
+-- these answers (an env grades every step against the same table: the index is built once
+-- and the caller closes it), else built here. Returns the index and whether the caller of
+-- this function must close it, or nil and a message.
+local function answers_index(answers, id, opts)
+  local cache = opts and opts.index_cache
+  local idx = cache and cache[id]
+  if idx then return idx, false end
+  local err
+  idx, err = answers:index(id)
+  if not idx then return nil, err end
+  if cache then cache[id] = idx return idx, false end
+  return idx, true
+end
+
 -- The submission read straight into the answers' row order (idx:read_aligned), for the
 -- common clean case of one column of numbers keyed by integer ids: no ids stored, no join.
 -- Taken only when the header is exactly the id column and one value column, and the answers'
@@ -321,10 +336,10 @@ local function read_aligned(path, p, answers, opts)
   end
   ropts.types = {}
   for _, c in ipairs(cols) do ropts.types[c] = "float" end
-  local idx = answers:index(p.id)
+  local idx, own = answers_index(answers, p.id, opts)
   if not idx then return nil end
   local sub = idx:read_aligned(path, ropts)
-  idx:close()
+  if own then idx:close() end
   if not sub then return nil end
   if not p.sub_columns then p.classes, p.sub_columns = cols, cols end
   return sub
@@ -348,17 +363,17 @@ end
 -- answers' rows in the submission's order (the columns scoring needs). Refuses empty ids,
 -- duplicate ids, ids missing from the submission and ids the answers do not know, with
 -- counts and examples.
-local function align(p, spec, answers, sub)
+local function align(p, spec, answers, sub, opts)
   local sub_id = sub:column(p.id)
   if sub_id.nmissing > 0 then
     local first
     for i = 1, sub_id.n do if sub_id:is_missing(i) then first = i break end end
     invalid("the submission has %d row(s) with an empty %s (the first is data row %d)", sub_id.nmissing, p.id, first)
   end
-  local aidx, err = answers:index(p.id)
-  if not aidx then invalid("the answers cannot be indexed by %s: %s", p.id, err) end
+  local aidx, own = answers_index(answers, p.id, opts)
+  if not aidx then invalid("the answers cannot be indexed by %s: %s", p.id, own) end
   local truth, st = aidx:join(sub_id, EXAMPLES, needed_columns(p, spec, answers))
-  aidx:close()
+  if own then aidx:close() end
   if truth == nil then invalid("%s", st) end
   if not truth then
     if st.duplicates > 0 then
@@ -563,6 +578,11 @@ local function score(spec, answers, path, opts)
   if spec.adapt_answers then answers = spec.adapt_answers(answers, spec) end
   local p = plan(spec, answers)
   opts = opts or {}
+  if answers ~= given and opts.index_cache then -- the cache holds indexes of the given table
+    local o = {}
+    for k, x in pairs(opts) do o[k] = x end
+    o.index_cache, opts = nil, o
+  end
   local v, err, parts
   local sub = not spec.adapt_submission and read_aligned(path, p, answers, opts)
   if sub then
@@ -581,7 +601,7 @@ local function score(spec, answers, path, opts)
   if v == nil then
     sub = read_submission(path, p, opts)
     if spec.adapt_submission then sub = spec.adapt_submission(sub, answers, p) end
-    local truth = align(p, spec, answers, sub)
+    local truth = align(p, spec, answers, sub, opts)
     check_values(p, sub, answers)
     v, err, parts = finish(p, spec, truth, sub)
     truth:close()
@@ -727,7 +747,9 @@ end
 -- private = lb } (from leaderboard_from_*).
 function M.grade(spec, path, opts)
   -- opts.answers: the answers table already read by the caller (an env grading every step
-  -- reads them once); it is left open
+  -- reads them once); it is left open. opts.index_cache: a table the caller keeps with
+  -- opts.answers, where the answers' id index is left for the next grade (the caller closes
+  -- the indexes in it when it closes the answers)
   local answers, err, pre = opts and opts.answers, nil, nil
   if not answers then
     if spec.adapt_answers or spec.adapt_submission then

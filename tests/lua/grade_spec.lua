@@ -426,6 +426,40 @@ describe("dojo score", function()
     assert.are.equal(assert(grade.score_files("rmse", d .. "/t.csv", d .. "/p.csv")), grade.grade(spec("rmse"), d .. "/q.csv").raw_score)
   end)
 
+  it("keeps the answers' index in the caller's index_cache (built once, the same results)", function()
+    local d = tmpdir()
+    local t, p = { "id,y" }, { "id,y" }
+    for i = 1, 500 do
+      t[#t + 1] = string.format("%d,%.2f", i, i % 7)
+      p[#p + 1] = string.format("%d,%.2f", 501 - i, (501 - i) % 5)
+    end
+    write(d .. "/t.csv", table.concat(t, "\n") .. "\n")
+    write(d .. "/p.csv", table.concat(p, "\n") .. "\n")
+    write(d .. "/q.csv", "y,id\n" .. table.concat(p, "\n"):gsub("(%d+),([%d.]+)", "%2,%1"):gsub("^id,y\n", "") .. "\n")
+    write(d .. "/bad.csv", "id,y\n1,1\n1,2\n")
+    local spec = { metric = "rmse", answers = d .. "/t.csv", id_column = "id", target_columns = { "y" } }
+    local ans = assert(dojo.table.read(d .. "/t.csv"))
+    local cache = {}
+    local plain = grade.grade(spec, d .. "/p.csv")
+    local first = grade.grade(spec, d .. "/p.csv", { answers = ans, index_cache = cache })
+    local idx = cache.id
+    assert.is_not_nil(idx)
+    assert.are.same(plain, first)
+    -- the other reading paths (the id second: the join; a duplicate: the message) use it too
+    assert.are.same(grade.grade(spec, d .. "/q.csv"), grade.grade(spec, d .. "/q.csv", { answers = ans, index_cache = cache }))
+    assert.are.same(grade.grade(spec, d .. "/bad.csv"), grade.grade(spec, d .. "/bad.csv", { answers = ans, index_cache = cache }))
+    assert.are.equal(idx, cache.id)
+    assert.are.same(first, grade.grade(spec, d .. "/p.csv", { answers = ans, index_cache = cache }))
+    -- adapted answers are another table: the cache is not used for them
+    local adapted = { metric = "rmse", answers = d .. "/t.csv", id_column = "id", target_columns = { "y" },
+                      adapt_answers = function(a) return a:take((function() local r = {} for i = 1, a.nrows do r[i] = i end return r end)()) end }
+    local other = {}
+    assert.are.equal("SUCCESS", grade.grade(adapted, d .. "/p.csv", { answers = ans, index_cache = other }).status)
+    assert.is_nil(next(other))
+    idx:close()
+    ans:close()
+  end)
+
   it("lists every metric of the catalog vocabulary", function()
     local code, out = run("score", "--list")
     assert.are.equal(0, code)
