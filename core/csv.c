@@ -2114,23 +2114,43 @@ static size_t fast_rows(rd *r, const unsigned char **pp, size_t row, size_t maxr
 
 /* Parses the records in the buffer when scattering: fast_rows only; anything it does not
    take ends the read with PR_ERR (the caller then reads the file the ordinary way). */
+/* The offset in the buffer where this reader must stop (its part of a split file), or
+   SIZE_MAX. */
+static inline size_t stop_offset(const rd *r)
+{
+    if (r->stop_at < 0)
+        return SIZE_MAX;
+    return r->stop_at >= r->buf_off ? (size_t)(r->stop_at - r->buf_off) : 0;
+}
+
+/* Whether parsing ends at p: at the stop offset (PR_STOP) or at the end of the buffer
+   (PR_EOF, PR_MORE), with r->pos set and the code in *rc. */
+static inline int ends_at(rd *r, const unsigned char *p, size_t stop, int *rc)
+{
+    size_t at = (size_t)(p - r->buf);
+    if (at >= stop) {
+        r->stop_mismatch = at != stop;
+        r->pos = at;
+        *rc = PR_STOP;
+        return 1;
+    }
+    if (at >= r->len) {
+        r->pos = at;
+        *rc = r->eof ? PR_EOF : PR_MORE;
+        return 1;
+    }
+    return 0;
+}
+
 static int scatter_rows(rd *r)
 {
     const unsigned char *buf = r->buf, *end = buf + r->len, *p = buf + r->pos;
-    size_t stop = SIZE_MAX;
-    if (r->stop_at >= 0)
-        stop = r->stop_at >= r->buf_off ? (size_t)(r->stop_at - r->buf_off) : 0;
+    size_t stop = stop_offset(r);
     const unsigned char *lim = stop < r->len ? buf + stop : end;
     for (;;) {
-        if ((size_t)(p - buf) >= stop) {
-            r->stop_mismatch = (size_t)(p - buf) != stop;
-            r->pos = (size_t)(p - buf);
-            return PR_STOP;
-        }
-        if (p >= end) {
-            r->pos = (size_t)(p - buf);
-            return r->eof ? PR_EOF : PR_MORE;
-        }
+        int rc;
+        if (ends_at(r, p, stop, &rc))
+            return rc;
         size_t taken = fast_rows(r, &p, 0, SIZE_MAX, lim);
         r->nrows += taken;
         if (!taken) {
@@ -2154,20 +2174,12 @@ static int parse_rows(rd *r)
     const unsigned char quote = r->quote;
     if (r->scatter)
         return scatter_rows(r);
-    size_t stop = SIZE_MAX;
-    if (r->stop_at >= 0)
-        stop = r->stop_at >= r->buf_off ? (size_t)(r->stop_at - r->buf_off) : 0;
+    size_t stop = stop_offset(r);
     int fast = fast_ok(r), fast_seen = 0;
     for (;;) {
-        if ((size_t)(p - buf) >= stop) {
-            r->stop_mismatch = (size_t)(p - buf) != stop;
-            r->pos = (size_t)(p - buf);
-            return PR_STOP;
-        }
-        if (p >= end) {
-            r->pos = (size_t)(p - buf);
-            return r->eof ? PR_EOF : PR_MORE;
-        }
+        int rc;
+        if (ends_at(r, p, stop, &rc))
+            return rc;
         if (r->nrows >= r->row_limit) {
             r->pos = (size_t)(p - buf);
             return PR_LIMIT;
