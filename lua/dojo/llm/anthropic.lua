@@ -89,13 +89,8 @@ function M.parse(v, ctx)
       end
     end
   end
-  return {
-    content = table.concat(text),
-    tool_calls = calls,
-    finish_reason = common.finish(v.stop_reason),
-    model = common.str(v.model),
-    usage = usage_of(v.usage),
-  }
+  return common.reply { content = table.concat(text), calls = calls, finish = v.stop_reason,
+                        model = common.str(v.model), usage = usage_of(v.usage) }
 end
 
 -- Errors that a stream reports which are worth another attempt.
@@ -164,14 +159,8 @@ function M.stream(ctx)
         calls[#calls + 1] = common.tool_call(b.id or ctx.next_id(), b.name, args)
       end
     end
-    return {
-      content = table.concat(text),
-      tool_calls = calls,
-      finish_reason = common.finish(self.finish),
-      model = self.model,
-      usage = self.usage,
-      raw = ctx.keep_raw and self.raw or nil,
-    }
+    return common.reply { content = table.concat(text), calls = calls, finish = self.finish,
+                          model = self.model, usage = self.usage, raw = ctx.keep_raw and self.raw or nil }
   end
   return acc
 end

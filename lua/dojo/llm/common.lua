@@ -140,6 +140,21 @@ function M.finish(reason)
   return FINISH[reason] or reason:lower()
 end
 
+--- The reply every provider returns: t.content (text, "" when none), t.reasoning (nil when
+--- empty), t.calls (tool calls), t.finish (the provider's reason, normalised by M.finish),
+--- t.model, t.usage, t.raw (the raw events of a stream, when the caller keeps them).
+function M.reply(t)
+  return {
+    content = t.content or "",
+    reasoning = t.reasoning ~= "" and t.reasoning or nil,
+    tool_calls = t.calls or {},
+    finish_reason = M.finish(t.finish),
+    model = t.model,
+    usage = t.usage,
+    raw = t.raw,
+  }
+end
+
 --- add(role, item) for a list of messages: item joins the last message when it has that
 --- role, else a new message {role =, [field] = {item}} starts; Anthropic and Gemini want
 --- consecutive messages of one role merged.

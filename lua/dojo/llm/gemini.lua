@@ -119,15 +119,10 @@ local function absorb(acc, v, ctx)
 end
 
 local function finish(acc)
-  local reason = common.finish(acc.finish)
-  if reason == "stop" and #acc.calls > 0 then reason = "tool_calls" end
-  return {
-    content = table.concat(acc.text),
-    tool_calls = acc.calls,
-    finish_reason = reason,
-    model = acc.model,
-    usage = acc.usage,
-  }
+  local r = common.reply { content = table.concat(acc.text), calls = acc.calls, finish = acc.finish,
+                           model = acc.model, usage = acc.usage }
+  if r.finish_reason == "stop" and #acc.calls > 0 then r.finish_reason = "tool_calls" end
+  return r
 end
 
 function M.parse(v, ctx)

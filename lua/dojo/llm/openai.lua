@@ -115,14 +115,10 @@ function M.parse(v, ctx)
       end
     end
   end
-  return {
-    content = common.str(msg.content) or "",
-    reasoning = common.str(msg.reasoning_content) or common.str(msg.reasoning),
-    tool_calls = calls,
-    finish_reason = common.finish(choice.finish_reason),
-    model = common.str(v.model),
-    usage = usage_of(v.usage),
-  }
+  return common.reply { content = common.str(msg.content),
+                        reasoning = common.str(msg.reasoning_content) or common.str(msg.reasoning),
+                        calls = calls, finish = choice.finish_reason, model = common.str(v.model),
+                        usage = usage_of(v.usage) }
 end
 
 --- Assembles a streamed reply: content pieces, and tool-call fragments by index.
@@ -196,16 +192,9 @@ function M.stream(ctx)
       local c = self.calls[idx]
       calls[#calls + 1] = common.tool_call(c.id or ctx.next_id(), c.name, table.concat(c.args))
     end
-    local reasoning = table.concat(self.reasoning)
-    return {
-      content = table.concat(self.text),
-      reasoning = reasoning ~= "" and reasoning or nil,
-      tool_calls = calls,
-      finish_reason = common.finish(self.finish),
-      model = self.model,
-      usage = self.usage,
-      raw = ctx.keep_raw and self.raw or nil,
-    }
+    return common.reply { content = table.concat(self.text), reasoning = table.concat(self.reasoning),
+                          calls = calls, finish = self.finish, model = self.model, usage = self.usage,
+                          raw = ctx.keep_raw and self.raw or nil }
   end
   return acc
 end
