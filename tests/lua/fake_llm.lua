@@ -24,27 +24,13 @@ local SERVER = here() .. "/../llm/fake_llm.py"
 
 local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
-
-local function write(path, s)
-  local f = assert(io.open(path, "wb"))
-  f:write(s)
-  f:close()
-end
+local support = require "support"
+local read, write = support.read, support.write
 
 local sleep = require("dojo.core").sleep
 
 -- os.execute's success: true on Lua 5.4, 0 on LuaJIT.
-local function run(cmd)
-  local r = os.execute(cmd)
-  return r == true or r == 0
-end
+local run = support.run
 
 -- Whether pid runs (a zombie that nobody has reaped yet counts as gone).
 local function alive(pid)

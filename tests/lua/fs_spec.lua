@@ -2,33 +2,16 @@
 -- module, core/lua/lfs.c) and LuaJIT (FFI, lua/dojo/core_fs_ffi.lua).
 local core = require("dojo").core
 
-local function sh(cmd)
-  local p = assert(io.popen(cmd .. " 2>/dev/null"))
-  local out = p:read("*a")
-  p:close()
-  return (out:gsub("%s+$", ""))
-end
+local support = require "support"
+local sh = support.output
 
 -- os.execute that must succeed (true on Lua 5.4, 0 on LuaJIT).
-local function run(cmd)
-  local r = os.execute(cmd)
-  assert(r == true or r == 0, cmd)
-end
+local run = support.must
 
 local function mode_of(path) return sh("stat -c %a '" .. path .. "'") end
 
-local function put(path, data)
-  local f = assert(io.open(path, "wb"))
-  f:write(data)
-  f:close()
-end
-
-local function get(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local put = support.write
+local function get(path) return assert(support.read(path)) end
 
 local root
 before_each(function()

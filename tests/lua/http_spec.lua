@@ -9,18 +9,8 @@ local ROOT = debug.getinfo(1, "S").source:sub(2):match("^(.*)/tests/lua/[^/]*$")
 
 local server = {}
 
-local function sh(cmd) -- os.execute that must succeed (true on Lua 5.4, 0 on LuaJIT)
-  local r = os.execute(cmd)
-  assert(r == true or r == 0, "command failed: " .. cmd)
-end
-
-local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local support = require "support"
+local sh, read_file = support.must, support.read
 
 local function start_server()
   local base = os.tmpname()
@@ -58,13 +48,7 @@ local function request(t)
   return http.request(t)
 end
 
-local function raises(fn, ...)
-  local ok, err = pcall(fn, ...)
-  assert.is_false(ok, "expected an error")
-  return tostring(err)
-end
-
-local function has(s, sub) return s:find(sub, 1, true) ~= nil end
+local raises, has = support.raises, support.has
 
 describe("dojo.http.request", function()
   setup(start_server)

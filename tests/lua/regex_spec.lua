@@ -6,14 +6,8 @@ local core = dojo.core
 
 local unpack = table.unpack or unpack
 
--- The message of the error fn raises (fails when it does not raise).
-local function raises(fn, ...)
-  local ok, err = pcall(fn, ...)
-  assert.is_false(ok, "expected an error")
-  return tostring(err)
-end
-
-local function has(s, sub) return s:find(sub, 1, true) ~= nil end
+local support = require "support"
+local raises, has = support.raises, support.has
 
 local TRACEBACK = [[
 Traceback (most recent call last):
