@@ -362,6 +362,14 @@ local function save(path, data)
   if not ok then error("cannot write " .. path .. ": " .. tostring(werr), 0) end
 end
 
+-- A file of ours in the work dir, which the agent's code shares: whatever sits at that name
+-- (a symbolic link to a host file, a directory) is removed first, never followed, so the
+-- write cannot land outside the work dir. No box runs meanwhile: nothing can put it back.
+local function place(path, data)
+  core.tree_remove(path)
+  save(path, data)
+end
+
 local function python_string(s)
   return "'" .. s:gsub("\\", "\\\\"):gsub("'", "\\'"):gsub("\n", "\\n") .. "'"
 end
@@ -419,7 +427,7 @@ end
 function Env:syntax_check(script)
   local checker = ".dojo_syntax.py"
   local path = self.paths.work .. "/" .. checker
-  save(path, "import sys\nsrc = open(" .. python_string(script) .. ", 'rb').read()\n" ..
+  place(path, "import sys\nsrc = open(" .. python_string(script) .. ", 'rb').read()\n" ..
                               "try:\n    compile(src, " .. python_string(script) .. ", 'exec')\n" ..
                               "except SyntaxError as e:\n    import traceback\n" ..
                               "    sys.stderr.write(''.join(traceback.format_exception_only(type(e), e)))\n    sys.exit(1)\n")
@@ -443,7 +451,7 @@ function Env:run_code(code, mode)
   if #code == 0 then return { status = "FAILED", error = "the code is empty" } end
   if mode == "validate" then
     local script = ".validate.py"
-    save(p.work .. "/" .. script, code)
+    place(p.work .. "/" .. script, code)
     local ok, serr = self:syntax_check(script)
     if ok == nil then return { status = "FAILED", error = serr } end
     if not ok then
@@ -473,6 +481,7 @@ function Env:run_code(code, mode)
   -- The work dir's copy is a second name of the archive when the box runs under a uid of its
   -- own (it cannot write our 0644 file, only remove its name): a new file costs 0.1-0.3 ms
   -- on a busy ext4, a link a few microseconds. Otherwise a copy, which the box may change.
+  core.tree_remove(p.work .. "/" .. script) -- see place
   if not (self:box_has_own_uid() and core.file_link(p.out .. "/" .. script, p.work .. "/" .. script)) then
     save(p.work .. "/" .. script, code)
   end

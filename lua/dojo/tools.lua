@@ -11,7 +11,9 @@
 -- returns a string (or a table {status =, text =, error =}); ctx has data_dir and work_dir
 -- (absolute paths of the episode's copy of the public data and its working directory),
 -- competition, env, and path(rel), which resolves a relative path inside the working
--- directory and refuses absolute paths and "..". A handler's error is reported to the model
+-- directory and refuses absolute paths and ".." (what it names may still be a link the
+-- agent's code planted: read it untrusted, e.g. dojo.table.read(path, {untrusted = true})).
+-- A handler's error is reported to the model
 -- as the step's error; it never ends the episode.
 --
 -- A toolchain is a list of tools. The default one is the env's actions (request_info,

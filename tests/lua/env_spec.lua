@@ -233,6 +233,30 @@ except Exception as e:
     env:close()
   end)
 
+  it("never writes through a link the agent's code planted in its work dir", function()
+    local env = new_env({ max_steps = 6 })
+    env:reset()
+    local victim = tmpdir() .. "/host.txt"
+    write(victim, "the host's file\n")
+    -- the names the environment writes its own files under, each made a link to a host file
+    local plant = string.format([[
+import os
+for name in ("code_2.py", "code_3.py", ".validate.py", ".dojo_syntax.py"):
+    os.symlink(%q, name)
+print("planted")
+]], victim)
+    local o = env:step("execute_code", { code = plant })
+    assert.truthy(o.feedback:find("planted", 1, true), o.feedback)
+    o = env:step("execute_code", { code = "print('two')\n" })
+    assert.truthy(o.feedback:find("two", 1, true), o.feedback)
+    o = env:step("validate_code", { code = "print('checked')\n" })
+    assert.are.equal("SUCCESS", o.status, o.feedback)
+    o = env:step("execute_code", { code = "print('three')\n" })
+    assert.truthy(o.feedback:find("three", 1, true), o.feedback)
+    assert.are.equal("the host's file\n", read(victim))
+    env:close()
+  end)
+
   it("ranks a perfect submission first on both leaderboards", function()
     local env = new_env({ max_steps = 2, scores = "all" })
     env:reset()
