@@ -77,6 +77,19 @@ local errbuf = ffi.new("char[?]", ERRLEN)
 local function errmsg() return ffi.string(errbuf) end
 local function fail() return nil, errmsg() end
 
+-- closer(mt, free [, badarg]): mt.close (also __gc and __close) frees an object's handle
+-- with free, once; badarg, when given, is the error raised for an object of another type.
+local function closer(mt, free, badarg)
+  local function close(obj)
+    if badarg and getmetatable(obj) ~= mt then error(badarg, 2) end
+    if obj._h then
+      free(ffi.gc(obj._h, nil))
+      obj._h = nil
+    end
+  end
+  mt.close, mt.__gc, mt.__close = close, close, close
+end
+
 local TYPE_NAMES = { [C.DOJO_TYPE_INT] = "int", [C.DOJO_TYPE_FLOAT] = "float",
                      [C.DOJO_TYPE_STRING] = "string" }
 local TYPE_OF = { int = C.DOJO_TYPE_INT, integer = C.DOJO_TYPE_INT, float = C.DOJO_TYPE_FLOAT,
@@ -278,15 +291,7 @@ Table.__tostring = function(t)
                        tonumber(C.dojo_table_ncols(t._h)))
 end
 
-function Table.close(t)
-  if getmetatable(t) ~= Table then error("bad argument #1 (dojo.table expected)", 2) end
-  if t._h then
-    C.dojo_table_free(ffi.gc(t._h, nil))
-    t._h = nil
-  end
-end
-Table.__gc = Table.close
-Table.__close = Table.close
+closer(Table, C.dojo_table_free, "bad argument #1 (dojo.table expected)")
 
 function Table.names(t)
   local h = check_table(t)
@@ -469,14 +474,7 @@ Index.__index = function(idx, k)
 end
 Index.__name = "dojo.index"
 
-function Index.close(idx)
-  if idx._h then
-    C.dojo_index_free(ffi.gc(idx._h, nil))
-    idx._h = nil
-  end
-end
-Index.__gc = Index.close
-Index.__close = Index.close
+closer(Index, C.dojo_index_free)
 
 function Index.find(idx, key)
   local h = check_index(idx)
@@ -747,14 +745,7 @@ end
 
 function Reader.offset(r) return tonumber(C.dojo_csv_reader_offset(check_reader(r))) end
 
-function Reader.close(r)
-  if r._h then
-    C.dojo_csv_reader_free(ffi.gc(r._h, nil))
-    r._h = nil
-  end
-end
-Reader.__gc = Reader.close
-Reader.__close = Reader.close
+closer(Reader, C.dojo_csv_reader_free)
 
 ---------------------------------------------------------------------------------------------
 -- Metrics: the same marshalling as core/lua/lmetrics.c. A vector is a dojo.column or a Lua
@@ -1152,15 +1143,7 @@ function M.regex_compile(pattern, flags)
                         _pattern = pattern, _flags = flags }, Regex)
 end
 
-function Regex.close(re)
-  if getmetatable(re) ~= Regex then error("bad argument #1 to 'close' (dojo.regex expected)", 2) end
-  if re._h then
-    C.dojo_regex_free(ffi.gc(re._h, nil))
-    re._h = nil
-  end
-end
-Regex.__gc = Regex.close
-Regex.__close = Regex.close
+closer(Regex, C.dojo_regex_free, "bad argument #1 to 'close' (dojo.regex expected)")
 
 Regex.__tostring = function(re)
   if not re._h then return "dojo.regex (closed)" end
@@ -1397,15 +1380,7 @@ end
 
 function Http.abort(h) C.dojo_http_close(check_http(h, "abort")) end
 
-function Http.close(h)
-  if getmetatable(h) ~= Http then error("bad argument #1 to 'close' (dojo.http expected)", 2) end
-  if h._h then
-    C.dojo_http_free(ffi.gc(h._h, nil))
-    h._h = nil
-  end
-end
-Http.__gc = Http.close
-Http.__close = Http.close
+closer(Http, C.dojo_http_free, "bad argument #1 to 'close' (dojo.http expected)")
 
 Http.__tostring = function(h)
   if not h._h then return "dojo.http (closed)" end
