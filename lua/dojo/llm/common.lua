@@ -155,6 +155,15 @@ function M.reply(t)
   }
 end
 
+--- Why a stream that has ended gave no complete reply: the error it reported (and whether a
+--- retry may help), or "ended early" when neither its end event (acc.done) nor a finish
+--- reason arrived; nil when the reply is complete.
+function M.stream_failure(acc)
+  if acc.err then return acc.err, acc.retryable end
+  if not acc.done and not acc.finish then return "the stream ended before the reply was complete", true end
+  return nil
+end
+
 --- add(role, item) for a list of messages: item joins the last message when it has that
 --- role, else a new message {role =, [field] = {item}} starts; Anthropic and Gemini want
 --- consecutive messages of one role merged.

@@ -150,8 +150,8 @@ function M.stream(ctx)
     return true
   end
   function acc:result()
-    if self.err then return nil, self.err, self.retryable end
-    if not self.finish then return nil, "the stream ended before the reply was complete", true end
+    local failure, retryable = common.stream_failure(self)
+    if failure then return nil, failure, retryable end
     local r = finish(self)
     r.raw = ctx.keep_raw and self.raw or nil
     return r

@@ -182,10 +182,8 @@ function M.stream(ctx)
     return true
   end
   function acc:result()
-    if self.err then return nil, self.err, self.retryable end
-    if not self.done and not self.finish then
-      return nil, "the stream ended before the reply was complete", true
-    end
+    local failure, retryable = common.stream_failure(self)
+    if failure then return nil, failure, retryable end
     table.sort(self.order)
     local calls = {}
     for _, idx in ipairs(self.order) do
