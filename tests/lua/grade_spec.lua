@@ -389,12 +389,15 @@ describe("dojo score", function()
     assert.are.equal(tonumber(string.format("%.3f", (17 * 11 % 997) / 99)), sub:column("y")[17])
     sub:close()
     local function variant(name, row, text)
-      local v = { table.unpack and table.unpack(p) or unpack(p) }
+      local v = {}
+      for i, line in ipairs(p) do v[i] = line end
       v[row] = text
       write(d .. "/" .. name, table.concat(v, "\n") .. "\n")
       return d .. "/" .. name
     end
     local dup = variant("dup.csv", 10, p[11])
+    local _, nl = assert(io.open(dup)):read("*a"):gsub("\n", "")
+    assert.are.equal(3001, nl) -- the header and all 3000 rows, one of them changed
     local unknown = variant("unknown.csv", 10, "99999,1.5")
     local nan = variant("nan.csv", 10, "2,nan")
     local neg = variant("neg.csv", 20, p[20]:gsub(",", ",-"))
