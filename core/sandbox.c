@@ -720,6 +720,7 @@ typedef struct box {
     int netns_fd;    /* the shared network namespace the keeper enters, or -1 */
     int netns_share; /* this run's new network namespace is to be (then: is) the shared one */
     int lean;        /* the keeper is cloned vfork-like and execs the reaper image */
+    const char *not_lean; /* else why not (with a pid namespace), for the session layer */
     int reaper_fd;
     void *prog_stack; /* lean: the program's stack from clone to exec */
     unsigned long clone_flags;
@@ -1922,12 +1923,19 @@ static void plan_lean(box *b)
     b->lean = 0;
     b->reaper_fd = -1;
     const char *k = getenv("DOJO_SANDBOX_KEEPER");
-    if (!b->ns || !__atomic_load_n(&G.have_clone3, __ATOMIC_RELAXED) ||
-        (b->have_cg && b->cg.v2[0] && b->cg.v2_fd < 0) || (k && strcmp(k, "fork") == 0))
+    if (!b->ns)
         return;
-    b->reaper_fd = dj_reaper_fd(NULL);
+    if (k && strcmp(k, "fork") == 0)
+        b->not_lean = "DOJO_SANDBOX_KEEPER=fork";
+    else if (!__atomic_load_n(&G.have_clone3, __ATOMIC_RELAXED))
+        b->not_lean = "no clone3";
+    else if (b->have_cg && b->cg.v2[0] && b->cg.v2_fd < 0)
+        b->not_lean = "no descriptor of the v2 cgroup";
+    else
+        b->reaper_fd = dj_reaper_fd(&b->not_lean); /* else not_lean says why not */
     if (b->reaper_fd < 0)
         return;
+    b->not_lean = NULL;
     b->lean = 1;
     snprintf(b->uid_map, sizeof b->uid_map, "%u %u 1\n", (unsigned)b->outer_uid,
              (unsigned)b->outer_uid);
@@ -1967,6 +1975,7 @@ static int spawn(box *b)
                 if (errno == ENOSYS || errno == E2BIG)
                     __atomic_store_n(&G.have_clone3, 0, __ATOMIC_RELAXED);
                 b->lean = 0; /* the fork-like keeper tries next */
+                b->not_lean = "the vfork-like clone failed";
             }
         }
         if (pid < 0)
@@ -2431,10 +2440,15 @@ static void finish(box *b)
                   : p->net ? "; network shared (policy.net)"
                            : "; no net namespace (DOJO_LAYER_NETNS)",
                   b->clone_ms);
+        char how[96] = "";
+        if (b->lean)
+            snprintf(how, sizeof how, " (vfork-like, then a reaper image)");
+        else if (b->not_lean)
+            snprintf(how, sizeof how, " (fork-like: %s)", b->not_lean);
         set_layer(b, L_SESSION, 1,
                   "new session; keeper is pid 1 of the pid namespace%s; PDEATHSIG SIGKILL on "
                   "the keeper and on the program",
-                  b->lean ? " (vfork-like, then a reaper image)" : "");
+                  how);
     } else {
         set_layer(b, L_SESSION, 1,
                   "new session; keeper is a child subreaper that kills the tree when the "
