@@ -1220,6 +1220,14 @@ struct dojo_csv_reader {
     int scatter;
     const dj_keymap *keys;
     uint64_t *seen;
+    /* Streaming (dj_csv_stream): scattering without storing -- each complete record's row
+       and values go into a batch (brow, bval: bcap records) handed to stream->fn */
+    const dj_stream *stream;
+    void *sink_ctx;  /* this thread's sink state */
+    uint32_t *brow;
+    double *bval;
+    size_t bcap;
+    int sink_failed; /* the sink stopped the read */
     int fast_bad; /* fast_rows stopped at a record it does not take (not for want of data) */
     size_t max_record;
     char **na;
@@ -1942,13 +1950,42 @@ scatter_targets(const rd *r, const unsigned char *base, const uint32_t *at, size
     return q;
 }
 
-static inline __attribute__((always_inline)) void scatter_prefetch(const rd *r, int64_t t)
+static inline __attribute__((always_inline)) void scatter_prefetch(const rd *r, int64_t t,
+                                                                   int stream)
 {
     if (t < 0)
         return;
     __builtin_prefetch(&r->seen[t >> 6], 0);
+    if (stream) {
+        if (r->stream->prefetch)
+            __builtin_prefetch((const char *)r->stream->prefetch + (size_t)t * r->stream->prefetch_size, 0);
+        return;
+    }
     for (size_t c = 1; c < r->ncols; c++)
         __builtin_prefetch(&r->cols[c].vals[t], 1);
+}
+
+#define STREAM_BATCH 256 /* records handed to a sink at a time */
+
+/* Allocates a reader's batch for streaming with sink state ctx. */
+static int stream_batch(rd *r, const dj_stream *st, void *ctx)
+{
+    r->stream = st;
+    r->sink_ctx = ctx;
+    r->bcap = STREAM_BATCH;
+    r->brow = malloc(STREAM_BATCH * sizeof *r->brow);
+    r->bval = malloc(STREAM_BATCH * (r->ncols - 1) * sizeof *r->bval);
+    return r->brow && r->bval ? 0 : -1;
+}
+
+/* Hands the batch of complete records to the sink; 0, or -1 when it stops the read. */
+static int sink_flush(rd *r, size_t n)
+{
+    if (n && r->stream->fn(r->sink_ctx, r->brow, r->bval, n, r->ncols - 1) != 0) {
+        r->sink_failed = 1;
+        return -1;
+    }
+    return 0;
 }
 
 /* Many records of plain numbers from *pp (row `row` on), at most maxrows, none starting at
@@ -1960,9 +1997,12 @@ static inline __attribute__((always_inline)) void scatter_prefetch(const rd *r, 
    type the column does not take; r->fast_bad is then set) or that is not wholly inside the
    data's full 64-byte blocks (at the end of the data, its last partial block too), and
    leaves it to the record-by-record paths, which overwrite whatever was stored for it.
-   Scattering (r->scatter), the first field is a key whose row in r->keys says where the
+   Scattering (scatter 1), the first field is a key whose row in r->keys says where the
    record's other values go (a key that is not an int, not indexed or already seen stops
-   with fast_bad), and the row is marked in r->seen when the record is complete.
+   with fast_bad), and the row is marked in r->seen when the record is complete; the key is
+   parsed once, by scatter_targets (a key only parse_num reads stops the fast path).
+   Streaming (scatter 2) is the same without storing: each complete record's row and values
+   join a batch for the sink (r->stream), flushed when full and before returning.
    Returns the rows taken; *pp is moved past them. */
 #define FAST_SPAN 2048 /* bytes whose separators are listed at a time */
 
@@ -1976,9 +2016,13 @@ fast_rows_impl(rd *r, const unsigned char **pp, size_t row, size_t maxrows,
     const size_t last = r->ncols - 1, max_record = r->max_record;
     const int eof = r->eof;
     pcol *cols = r->cols;
-    const dj_keymap *keys = r->keys;
     uint64_t *seen = r->seen;
     size_t done = 0, j = 0, dst = row;
+    /* streaming: the batch */
+    uint32_t *brow = r->brow;
+    double *bval = r->bval;
+    const size_t nv = r->ncols - 1, bcap = r->bcap;
+    size_t bn = 0;
     r->fast_bad = 0;
     if (maxrows == 0 || rec >= lim || delim == '\r')
         return 0;
@@ -2018,7 +2062,7 @@ fast_rows_impl(rd *r, const unsigned char **pp, size_t row, size_t maxrows,
             nq = scatter_targets(r, base, at, n, j ? base + at[last - j] + 1 : s,
                                  j ? last - j + 1 : 0, simd, tgt);
             for (size_t i = 0; i < nq && i < SCATTER_AHEAD; i++)
-                scatter_prefetch(r, tgt[i]);
+                scatter_prefetch(r, tgt[i], scatter == 2);
         }
         for (size_t k = 0; k < n; k++) {
             const unsigned char *e = base + at[k];
@@ -2034,6 +2078,19 @@ fast_rows_impl(rd *r, const unsigned char **pp, size_t row, size_t maxrows,
             }
             if (fe == s)
                 goto bad;
+            if (scatter && j == 0) { /* the key: its row was found by scatter_targets */
+                if (q >= nq)
+                    goto bad;
+                if (q + SCATTER_AHEAD < nq)
+                    scatter_prefetch(r, tgt[q + SCATTER_AHEAD], scatter == 2);
+                int64_t t = tgt[q++];
+                if (t < 0 || (seen[t >> 6] >> (t & 63) & 1))
+                    goto bad;
+                dst = (size_t)t;
+                s = e + 1;
+                j++;
+                continue;
+            }
             numv v;
             int quick;
 #ifdef DJ_QUICK16
@@ -2044,14 +2101,8 @@ fast_rows_impl(rd *r, const unsigned char **pp, size_t row, size_t maxrows,
 #endif
             if (!quick && (parse_num(s, &v) != fe || v.kind == N_NONE))
                 goto bad;
-            if (scatter && j == 0) {
-                if (q + SCATTER_AHEAD < nq)
-                    scatter_prefetch(r, tgt[q + SCATTER_AHEAD]);
-                q++;
-                int64_t t = v.kind == N_INT ? keymap_find(keys, v.i) : -1;
-                if (t < 0 || (seen[t >> 6] >> (t & 63) & 1))
-                    goto bad;
-                dst = (size_t)t;
+            if (scatter == 2) {
+                bval[bn * nv + (j - 1)] = v.kind == N_INT ? (double)v.i : v.d;
             } else if (scatter) {
                 /* a float column (the driver checks): stored with a relaxed atomic store, as
                    the other thread may write the same cell when an id is in both halves
@@ -2068,6 +2119,14 @@ fast_rows_impl(rd *r, const unsigned char **pp, size_t row, size_t maxrows,
                     goto bad;
                 if (scatter)
                     seen[dst >> 6] |= 1ULL << (dst & 63);
+                if (scatter == 2) {
+                    brow[bn++] = (uint32_t)dst;
+                    if (bn == bcap) {
+                        if (sink_flush(r, bn) < 0)
+                            goto bad;
+                        bn = 0;
+                    }
+                }
                 j = 0;
                 rec = s;
                 if (++done == maxrows || rec >= lim)
@@ -2079,7 +2138,11 @@ fast_rows_impl(rd *r, const unsigned char **pp, size_t row, size_t maxrows,
     goto out;
 bad:
     r->fast_bad = 1;
+    *pp = rec;
+    return done;
 out:
+    if (scatter == 2 && sink_flush(r, bn) < 0)
+        r->fast_bad = 1;
     *pp = rec;
     return done;
 }
@@ -2087,6 +2150,8 @@ out:
 static size_t fast_rows_plain(rd *r, const unsigned char **pp, size_t row, size_t maxrows,
                               const unsigned char *lim)
 {
+    if (r->stream)
+        return fast_rows_impl(r, pp, row, maxrows, lim, 0, 2);
     return r->scatter ? fast_rows_impl(r, pp, row, maxrows, lim, 0, 1)
                       : fast_rows_impl(r, pp, row, maxrows, lim, 0, 0);
 }
@@ -2096,6 +2161,8 @@ __attribute__((target("ssse3,popcnt"))) static size_t fast_rows_ssse3(rd *r, con
                                                                        size_t row, size_t maxrows,
                                                                        const unsigned char *lim)
 {
+    if (r->stream)
+        return fast_rows_impl(r, pp, row, maxrows, lim, 1, 2);
     return r->scatter ? fast_rows_impl(r, pp, row, maxrows, lim, 1, 1)
                       : fast_rows_impl(r, pp, row, maxrows, lim, 1, 0);
 }
@@ -2153,6 +2220,8 @@ static int scatter_rows(rd *r)
             return rc;
         size_t taken = fast_rows(r, &p, 0, SIZE_MAX, lim);
         r->nrows += taken;
+        if (r->sink_failed)
+            return PR_ERR;
         if (!taken) {
             if (r->fast_bad || r->eof)
                 return PR_ERR;
@@ -2604,6 +2673,8 @@ static void reader_destroy(rd *r)
     free(r->scratch);
     free(r->numbuf);
     free(r->seen);
+    free(r->brow);
+    free(r->bval);
     free(r);
 }
 
@@ -2948,6 +3019,8 @@ static int split_start(rd *r, split *sp)
     w->buf = NULL;
     w->scratch = w->numbuf = NULL;
     w->scratch_cap = w->numbuf_cap = 0;
+    w->brow = NULL;
+    w->bval = NULL;
     w->len = w->pos = 0;
     w->eof = 0;
     w->line = 1;
@@ -2976,6 +3049,10 @@ static int split_start(rd *r, split *sp)
             c->vals = p->vals; /* both halves store into the same arrays */
     }
     if (r->scatter && !(w->seen = calloc(r->keys->nrows / 64 + 1, sizeof(uint64_t)))) {
+        reader_destroy(w);
+        return 0;
+    }
+    if (r->stream && stream_batch(w, r->stream, r->stream->ctx[1]) < 0) {
         reader_destroy(w);
         return 0;
     }
@@ -3406,15 +3483,14 @@ static void populate_run(void *arg)
     }
 }
 
-dojo_table *dojo_table_read_csv_aligned(const char *path, const dojo_csv_options *opt,
-                                        const dojo_index *x, char *err, size_t errlen)
+/* Opens path for a scattered read (aligned or streamed) over the index: the file must be
+   the key column then columns forced to float, plain numbers, no NA values; NULL otherwise. */
+static rd *scatter_open(const char *path, const dojo_csv_options *opt, const dojo_index *x,
+                        dj_keymap *km)
 {
-    dj_keymap km;
-    dj_err(err, errlen, "the file is not one this read takes");
-    if (!path || dj_index_keymap(x, &km) < 0 || km.nrows == 0 ||
-        km.t->cols[km.col].nmissing > 0)
+    if (!path || dj_index_keymap(x, km) < 0 || km->nrows == 0 ||
+        km->t->cols[km->col].nmissing > 0)
         return NULL;
-    size_t m = km.nrows;
     char e[256];
     rd *r = reader_open(path, NULL, 0, opt, e, sizeof e);
     if (!r)
@@ -3426,18 +3502,24 @@ dojo_table *dojo_table_read_csv_aligned(const char *path, const dojo_csv_options
                                          : c->kind != K_FLOAT || c->forced != DOJO_TYPE_FLOAT))
             fine = 0;
     }
-    v8 **arrays = fine ? calloc(r->ncols, sizeof *arrays) : NULL;
-    dojo_table *t = NULL;
-    if (!arrays || !(r->seen = calloc(m / 64 + 1, sizeof(uint64_t))))
-        goto done;
-    for (size_t j = 1; j < r->ncols; j++)
-        if (!(r->cols[j].vals = arrays[j - 1] = dj_big_alloc(m * sizeof(v8))))
-            goto done;
-    populate_job pa = {arrays, r->ncols - 1, m * sizeof(v8), 0}, pb = pa;
-    pb.half = 1;
-    dj_run2(populate_run, &pb, populate_run, &pa);
+    if (!fine) {
+        reader_destroy(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* Parses the whole file in scatter mode (r->cols[j].vals set for an aligned read, r->stream
+   for a streamed one), on two threads when it is big (split_start), each with its own
+   bitmap of the rows filled; the bitmaps must not overlap. Returns 1 when every indexed row
+   was filled exactly once by a clean record, else 0. */
+static int scatter_read(rd *r, const dj_keymap *km)
+{
+    size_t m = km->nrows;
+    if (!(r->seen = calloc(m / 64 + 1, sizeof(uint64_t))))
+        return 0;
     r->scatter = 1;
-    r->keys = &km;
+    r->keys = km;
     r->whole = 1;
     r->row_limit = r->rows_cap = r->rows_ready = SIZE_MAX;
     split sp;
@@ -3466,7 +3548,30 @@ dojo_table *dojo_table_read_csv_aligned(const char *path, const dojo_csv_options
         r->nrows += w->nrows;
         reader_destroy(w);
     }
-    if (!ok || r->nrows != m) /* distinct rows filled, as many as the index has: all */
+    return ok && r->nrows == m; /* distinct rows filled, as many as the index has: all */
+}
+
+dojo_table *dojo_table_read_csv_aligned(const char *path, const dojo_csv_options *opt,
+                                        const dojo_index *x, char *err, size_t errlen)
+{
+    dj_keymap km;
+    dj_err(err, errlen, "the file is not one this read takes");
+    rd *r = scatter_open(path, opt, x, &km);
+    if (!r)
+        return NULL;
+    size_t m = km.nrows;
+    char e[256];
+    v8 **arrays = calloc(r->ncols, sizeof *arrays);
+    dojo_table *t = NULL;
+    if (!arrays)
+        goto done;
+    for (size_t j = 1; j < r->ncols; j++)
+        if (!(r->cols[j].vals = arrays[j - 1] = dj_big_alloc(m * sizeof(v8))))
+            goto done;
+    populate_job pa = {arrays, r->ncols - 1, m * sizeof(v8), 0}, pb = pa;
+    pb.half = 1;
+    dj_run2(populate_run, &pb, populate_run, &pa);
+    if (!scatter_read(r, &km))
         goto done;
     t = dojo_table_new();
     for (size_t j = 1; t && j < r->ncols; j++) {
@@ -3488,6 +3593,19 @@ done:
     free(arrays);
     reader_destroy(r);
     return t;
+}
+
+int dj_csv_stream(const char *path, const dojo_csv_options *opt, const dojo_index *x,
+                  const dj_stream *st)
+{
+    dj_keymap km;
+    rd *r = scatter_open(path, opt, x, &km);
+    if (!r)
+        return 0;
+    int ok = km.nrows < UINT32_MAX && stream_batch(r, st, st->ctx[0]) == 0 &&
+             scatter_read(r, &km);
+    reader_destroy(r);
+    return ok;
 }
 
 dojo_table *dojo_table_parse_csv(const void *data, size_t len, const dojo_csv_options *opt,

@@ -411,6 +411,20 @@ int dojo_metric_labels(const char *metric, const int64_t *y, const int64_t *p, c
 int dojo_metric_proba(const char *metric, const int64_t *y, const double *P, const double *w,
                       size_t n, size_t k, const dojo_metric_params *prm, double *out,
                       char *err, size_t errlen);
+/* Scores a submission file against the answers indexed by idx while reading it, storing
+   nothing (core/metrics/stream.c): the file must be the key column of idx then one column
+   forced to float by opt (the clean case of dojo_table_read_csv_aligned: plain numbers,
+   every indexed id exactly once); truth_col is the answers' column (int or float, no
+   missing value) the metric compares with. metric: "roc_auc" (answers 0 or 1, both
+   present), "mse", "rmse", "mae" or "rmsle"; no weights, no parameters. Returns 1 with
+   *score (what dojo_metric_numeric gives on the aligned columns: exactly for roc_auc, to the
+   last bits for the sums), 0 when the metric, answers or file are not a case this takes
+   (grade the ordinary way, which names any problem), -1 on error (err). */
+int dojo_score_stream(const char *metric, const dojo_index *idx, size_t truth_col,
+                      const char *path, const dojo_csv_options *opt, double *score, char *err,
+                      size_t errlen);
+/* 1 when dojo_score_stream computes this metric, else 0. */
+int dojo_score_stream_metric(const char *metric);
 /* The same as dojo_metric_proba with the probabilities as k columns read in place:
    cols[j][i] is row i's probability of class j (no n x k copy is needed). */
 int dojo_metric_proba_columns(const char *metric, const int64_t *y, const double *const *cols,

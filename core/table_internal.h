@@ -75,4 +75,24 @@ typedef struct dj_keymap {
 /* Fills km for an index over an int column; -1 for a string column. */
 int dj_index_keymap(const dojo_index *x, dj_keymap *km);
 
+/* Streaming a file through a sink (dj_csv_stream): a batch of n complete records, record i
+   holding the indexed row rows[i] and the values vals[i * nv .. i * nv + nv) (the file's
+   columns after the key). Returns 0 to go on, anything else to stop (the read is then not
+   taken). */
+typedef int (*dj_sink_fn)(void *ctx, const uint32_t *rows, const double *vals, size_t n,
+                          size_t nv);
+typedef struct dj_stream {
+    dj_sink_fn fn;
+    void *ctx[2];          /* the sink state of the calling thread and of the split worker */
+    const void *prefetch;  /* an array the sink reads at each record's row (or NULL): the */
+    size_t prefetch_size;  /* reader prefetches it ahead, like the aligned read's cells */
+} dj_stream;
+
+/* Reads the file as dojo_table_read_csv_aligned would (the key column, then columns forced
+   to float by opt; the clean case only) but stores nothing: every record goes to st->fn.
+   Returns 1 when the whole file was the clean case (every indexed row exactly once) and the
+   sink never stopped it, else 0. */
+int dj_csv_stream(const char *path, const dojo_csv_options *opt, const dojo_index *x,
+                  const dj_stream *st);
+
 #endif

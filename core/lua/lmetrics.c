@@ -471,10 +471,18 @@ static int l_metric_list(lua_State *L)
     return 1;
 }
 
+/* score_stream_metric(name) -> whether idx:score_stream computes this metric. */
+static int l_score_stream_metric(lua_State *L)
+{
+    lua_pushboolean(L, dojo_score_stream_metric(luaL_checkstring(L, 1)));
+    return 1;
+}
+
 static const luaL_Reg metric_functions[] = {
     {"metric_list", l_metric_list},   {"metric_numeric", l_metric_numeric},
     {"metric_labels", l_metric_labels}, {"metric_proba", l_metric_proba},
-    {"metric_text", l_metric_text},   {NULL, NULL},
+    {"metric_text", l_metric_text},   {"score_stream_metric", l_score_stream_metric},
+    {NULL, NULL},
 };
 
 void dj_lua_open_metrics(lua_State *L)

@@ -707,6 +707,33 @@ static int i_read_aligned(lua_State *L)
     return 1;
 }
 
+/* idx:score_stream(metric, column, path [, opts]) -> score | nil [, message]: the
+   submission scored while it is read (dojo_score_stream) against the indexed table's column
+   number `column`; nil alone when this is not a case the stream takes. */
+static int i_score_stream(lua_State *L)
+{
+    ibox *b = check_index(L, 1);
+    const char *metric = luaL_checkstring(L, 2);
+    lua_Integer col = luaL_checkinteger(L, 3);
+    const char *path = luaL_checkstring(L, 4);
+    luaL_argcheck(L, col >= 1, 3, "column number must be positive");
+    int top = lua_gettop(L);
+    dojo_csv_options o;
+    check_csv_options(L, 5, &o);
+    char err[DJ_ERRLEN];
+    double v = 0;
+    int rc = dojo_score_stream(metric, b->idx, (size_t)col - 1, path, &o, &v, err, sizeof err);
+    lua_settop(L, top);
+    if (rc < 0)
+        return dj_lua_fail(L, err);
+    if (rc == 0) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_pushnumber(L, v);
+    return 1;
+}
+
 static int i_duplicates(lua_State *L)
 {
     ibox *b = check_index(L, 1);
@@ -925,7 +952,8 @@ static const luaL_Reg column_methods[] = {
 };
 static const luaL_Reg index_methods[] = {
     {"find", i_find}, {"duplicates", i_duplicates}, {"match", i_match},
-    {"join", i_join}, {"read_aligned", i_read_aligned}, {"close", i_close},
+    {"join", i_join}, {"read_aligned", i_read_aligned},
+    {"score_stream", i_score_stream}, {"close", i_close},
     {NULL, NULL},
 };
 static const luaL_Reg reader_methods[] = {

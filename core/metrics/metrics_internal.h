@@ -13,6 +13,7 @@
 #ifndef DOJO_METRICS_INTERNAL_H
 #define DOJO_METRICS_INTERNAL_H
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -89,6 +90,35 @@ static inline double djm_total(const djm_sum *a)
     return a->s + a->c;
 }
 
+/* ---- cell losses (regression.c, stream.c) -------------------------------------------- */
+
+enum { DJM_OP_SQ, DJM_OP_ABS, DJM_OP_APE, DJM_OP_SQLOG, DJM_OP_SMAPE };
+
+/* The loss of one cell: squared error, absolute error, absolute percentage error (sklearn:
+   |p - y| / max(|y|, machine epsilon)), squared log error, or Kaggle's SMAPE term
+   2 |p - y| / (|y| + |p|) with 0/0 = 0. */
+static inline double djm_cell_loss(int op, double y, double p)
+{
+    switch (op) {
+    case DJM_OP_SQ: {
+        double d = y - p;
+        return d * d;
+    }
+    case DJM_OP_ABS:
+        return fabs(p - y);
+    case DJM_OP_APE:
+        return fabs(p - y) / fmax(fabs(y), DBL_EPSILON);
+    case DJM_OP_SQLOG: {
+        double d = log1p(y) - log1p(p);
+        return d * d;
+    }
+    default: {
+        double den = fabs(y) + fabs(p);
+        return den == 0 ? 0.0 : 2.0 * fabs(y - p) / den;
+    }
+    }
+}
+
 /* ---- sorting and ranks (sort.c) ------------------------------------------------------ */
 
 /* Largest row count of the sorting kernels (indices are 32-bit). */
@@ -134,6 +164,14 @@ int djm_pearson_core(const double *x, size_t sx, const double *y, size_t sy, siz
 
 /* Messages shared by the families. */
 #define DJM_OOM(err, errlen) dj_err(err, errlen, "out of memory")
+
+/* ---- ranking (ranking.c) ------------------------------------------------------------- */
+
+/* Unweighted ROC AUC from the positives' and the negatives' keys (djm_key of the scores,
+   any order; both arrays are sorted in place): exactly what roc_auc gives for those cells.
+   An error when either class is empty. */
+int djm_auc_keys(uint64_t *pos, size_t npos, uint64_t *neg, size_t nneg, double *out, char *err,
+                 size_t errlen);
 
 /* "row 17" for k == 1, "row 17, column 2" otherwise (cell = row * k + column). */
 static inline void djm_cell_name(char *buf, size_t len, size_t cell, size_t k)

@@ -11,45 +11,20 @@
  * matches numpy's pairwise sum to the last bits; weighted means are sum(w x) / sum(w) like
  * numpy.average. Every function below is O(n k) except medae, which sorts (radix, O(n k)).
  */
-#include <float.h>
 #include <stdlib.h>
 
 #include "metrics_internal.h"
 
-enum { OP_SQ, OP_ABS, OP_APE, OP_SQLOG, OP_SMAPE };
-
-static inline double cell_loss(int op, double y, double p)
-{
-    switch (op) {
-    case OP_SQ: {
-        double d = y - p;
-        return d * d;
-    }
-    case OP_ABS:
-        return fabs(p - y);
-    case OP_APE: /* sklearn: |p - y| / max(|y|, machine epsilon) */
-        return fabs(p - y) / fmax(fabs(y), DBL_EPSILON);
-    case OP_SQLOG: {
-        double d = log1p(y) - log1p(p);
-        return d * d;
-    }
-    default: { /* OP_SMAPE: 2 |p - y| / (|y| + |p|), 0/0 = 0 */
-        double den = fabs(y) + fabs(p);
-        return den == 0 ? 0.0 : 2.0 * fabs(y - p) / den;
-    }
-    }
-}
-
 #define ALL_COLUMNS ((size_t)-1)
 
-/* Weighted mean of cell_loss over column col (or all cells). */
+/* Weighted mean of djm_cell_loss over column col (or all cells). */
 static int mean_loss(const djm_num *in, int op, size_t col, double *res, char *err,
                      size_t errlen)
 {
     size_t n = in->n, k = in->k;
     size_t c0 = col == ALL_COLUMNS ? 0 : col, c1 = col == ALL_COLUMNS ? k : col + 1;
     djm_sum s = {0, 0}, sw = {0, 0};
-    if (op == OP_SQLOG) {
+    if (op == DJM_OP_SQLOG) {
         for (size_t i = 0; i < n; i++)
             for (size_t j = c0; j < c1; j++) {
                 double a = in->y[i * k + j], b = in->p[i * k + j];
@@ -67,11 +42,11 @@ static int mean_loss(const djm_num *in, int op, size_t col, double *res, char *e
         if (in->w) {
             double w = in->w[i];
             for (size_t j = c0; j < c1; j++)
-                djm_add(&s, w * cell_loss(op, yr[j], pr[j]));
+                djm_add(&s, w * djm_cell_loss(op, yr[j], pr[j]));
             djm_add(&sw, w * (double)(c1 - c0));
         } else {
             for (size_t j = c0; j < c1; j++)
-                djm_add(&s, cell_loss(op, yr[j], pr[j]));
+                djm_add(&s, djm_cell_loss(op, yr[j], pr[j]));
         }
     }
     double tw = in->w ? djm_total(&sw) : (double)n * (double)(c1 - c0);
@@ -84,13 +59,13 @@ static int mean_loss(const djm_num *in, int op, size_t col, double *res, char *e
 /* mse: sklearn mean_squared_error -- sum(w (y - p)^2) / sum(w), pooled over the cells. */
 int djm_mse(const djm_num *in, double *out, char *err, size_t errlen)
 {
-    return mean_loss(in, OP_SQ, ALL_COLUMNS, out, err, errlen);
+    return mean_loss(in, DJM_OP_SQ, ALL_COLUMNS, out, err, errlen);
 }
 
 /* rmse: sqrt(mse), pooled (sklearn mean_squared_error(squared=False) for one column). */
 int djm_rmse(const djm_num *in, double *out, char *err, size_t errlen)
 {
-    if (mean_loss(in, OP_SQ, ALL_COLUMNS, out, err, errlen) < 0)
+    if (mean_loss(in, DJM_OP_SQ, ALL_COLUMNS, out, err, errlen) < 0)
         return -1;
     *out = sqrt(*out);
     return 0;
@@ -99,7 +74,7 @@ int djm_rmse(const djm_num *in, double *out, char *err, size_t errlen)
 /* mae: sklearn mean_absolute_error -- sum(w |y - p|) / sum(w), pooled. */
 int djm_mae(const djm_num *in, double *out, char *err, size_t errlen)
 {
-    return mean_loss(in, OP_ABS, ALL_COLUMNS, out, err, errlen);
+    return mean_loss(in, DJM_OP_ABS, ALL_COLUMNS, out, err, errlen);
 }
 
 /* mape: sklearn mean_absolute_percentage_error -- a fraction, not percent:
@@ -107,7 +82,7 @@ int djm_mae(const djm_num *in, double *out, char *err, size_t errlen)
    as in sklearn). */
 int djm_mape(const djm_num *in, double *out, char *err, size_t errlen)
 {
-    return mean_loss(in, OP_APE, ALL_COLUMNS, out, err, errlen);
+    return mean_loss(in, DJM_OP_APE, ALL_COLUMNS, out, err, errlen);
 }
 
 /* rmsle: sqrt(sklearn mean_squared_log_error) -- sqrt(mean((log1p(y) - log1p(p))^2)),
@@ -115,7 +90,7 @@ int djm_mape(const djm_num *in, double *out, char *err, size_t errlen)
    clip at 0 first, like grupo-bimbo, do so before calling). */
 int djm_rmsle(const djm_num *in, double *out, char *err, size_t errlen)
 {
-    if (mean_loss(in, OP_SQLOG, ALL_COLUMNS, out, err, errlen) < 0)
+    if (mean_loss(in, DJM_OP_SQLOG, ALL_COLUMNS, out, err, errlen) < 0)
         return -1;
     *out = sqrt(*out);
     return 0;
@@ -126,7 +101,7 @@ int djm_rmsle(const djm_num *in, double *out, char *err, size_t errlen)
    y = p = 0 counting 0 (the catalog's zero_zero 0.0). Pooled; no weights. */
 int djm_smape(const djm_num *in, double *out, char *err, size_t errlen)
 {
-    if (mean_loss(in, OP_SMAPE, ALL_COLUMNS, out, err, errlen) < 0)
+    if (mean_loss(in, DJM_OP_SMAPE, ALL_COLUMNS, out, err, errlen) < 0)
         return -1;
     *out *= 100.0;
     return 0;
@@ -159,7 +134,7 @@ int djm_mcrmse(const djm_num *in, double *out, char *err, size_t errlen)
     djm_sum s = {0, 0};
     for (size_t j = 0; j < in->k; j++) {
         double v = 0;
-        if (mean_loss(in, OP_SQ, j, &v, err, errlen) < 0)
+        if (mean_loss(in, DJM_OP_SQ, j, &v, err, errlen) < 0)
             return -1;
         djm_add(&s, sqrt(v));
     }
@@ -175,7 +150,7 @@ int djm_mcrmsle(const djm_num *in, double *out, char *err, size_t errlen)
     djm_sum s = {0, 0};
     for (size_t j = 0; j < in->k; j++) {
         double v = 0;
-        if (mean_loss(in, OP_SQLOG, j, &v, err, errlen) < 0)
+        if (mean_loss(in, DJM_OP_SQLOG, j, &v, err, errlen) < 0)
             return -1;
         djm_add(&s, sqrt(v));
     }

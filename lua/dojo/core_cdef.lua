@@ -186,6 +186,10 @@ int dojo_metric_labels(const char *metric, const int64_t *y, const int64_t *p, c
 int dojo_metric_proba(const char *metric, const int64_t *y, const double *P, const double *w,
                       size_t n, size_t k, const dojo_metric_params *prm, double *out,
                       char *err, size_t errlen);
+int dojo_score_stream(const char *metric, const dojo_index *idx, size_t truth_col,
+                      const char *path, const dojo_csv_options *opt, double *score, char *err,
+                      size_t errlen);
+int dojo_score_stream_metric(const char *metric);
 int dojo_metric_proba_columns(const char *metric, const int64_t *y, const double *const *cols,
                               const double *w, size_t n, size_t k,
                               const dojo_metric_params *prm, double *out, char *err,

@@ -599,6 +599,25 @@ function Index.read_aligned(idx, path, opts)
   return wrap_table(t)
 end
 
+-- idx:score_stream(metric, column, path [, opts]) -> score | nil [, message]: the submission
+-- scored while it is read (dojo_score_stream) against the indexed table's column number
+-- `column`; nil alone when this is not a case the stream takes.
+local score_out = ffi.new("double[1]")
+function Index.score_stream(idx, metric, col, path, opts)
+  local h = check_index(idx)
+  metric = checkstring(metric, 2, "score_stream")
+  if type(col) ~= "number" or col < 1 or col ~= math.floor(col) then
+    error("bad argument #3 to 'score_stream' (column number must be positive)", 2)
+  end
+  path = checkstring(path, 4, "score_stream")
+  local o, keep = csv_options(opts)
+  local rc = C.dojo_score_stream(metric, h, col - 1, path, o, score_out, errbuf, ERRLEN)
+  keep = nil
+  if rc < 0 then return fail() end
+  if rc == 0 then return nil end
+  return score_out[0]
+end
+
 -- table_read2(path1, opts1, path2, opts2) -> t1 | nil, err1, t2 | nil, err2: two files read
 -- at once (dojo_table_read_csv2).
 local read2_out = ffi.new("dojo_table *[2]")
@@ -1027,6 +1046,11 @@ function M.metric_text(name, yv, pv, params)
 end
 
 local KINDS = { "numeric", "labels", "proba", "text" }
+-- score_stream_metric(name) -> whether idx:score_stream computes this metric.
+function M.score_stream_metric(name)
+  return C.dojo_score_stream_metric(checkstring(name, 1, "score_stream_metric")) == 1
+end
+
 function M.metric_list()
   local out = {}
   for line in ffi.string(C.dojo_metric_list()):gmatch("[^\n]+") do

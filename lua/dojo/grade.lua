@@ -299,17 +299,16 @@ local function answers_index(answers, id, opts)
   return idx, true
 end
 
--- The submission read straight into the answers' row order (idx:read_aligned), for the
--- common clean case of one column of numbers keyed by integer ids: no ids stored, no join.
--- Taken only when the header is exactly the id column and one value column, and the answers'
--- ids are integers with none missing; returns nil whenever the kernel finds the file anything
--- but clean, and the caller then reads it the ordinary way, whose checks word the problem.
--- (Several value columns are left to the join: each would be one more random write per row,
--- and with ten probability columns that costs more than the join saves.)
-local function read_aligned(path, p, answers, opts)
+-- The clean case the kernel reads without a join: one column of numbers keyed by integer
+-- ids -- the header exactly the id column and one value column, the answers' ids integers
+-- with none missing. Returns the read options (untrusted, the value column forced to float)
+-- and the value column's name, or nil. (Several value columns are left to the join: each
+-- would be one more random write per row, and with ten probability columns that costs more
+-- than the join saves.)
+local function one_column(path, p, answers, opts)
   local kind = p.info.kind
   if opts.pre or (kind ~= "numeric" and kind ~= "proba") or not answers:has(p.id) or
-     (p.sub_columns and #p.sub_columns ~= 1) then return nil end
+     not p.sub_columns or #p.sub_columns ~= 1 then return nil end
   local idc = answers:column(p.id)
   if idc.type ~= "int" or idc.nmissing > 0 or answers.nrows == 0 then return nil end
   local ropts = { untrusted = true, max_file_bytes = opts.max_bytes or M.MAX_SUBMISSION_BYTES }
@@ -320,29 +319,44 @@ local function read_aligned(path, p, answers, opts)
   if not head then return nil end
   local names = head:names()
   head:close()
-  if names[1] ~= p.id then return nil end
-  local cols = p.sub_columns
-  if not cols then -- one probability column per class, named by the header
-    cols = {}
-    for i = 2, #names do cols[#cols + 1] = names[i] end
-    if #cols < 2 then return nil end
-  end
-  if #names ~= 2 or #cols ~= 1 then return nil end
-  local want = {}
-  for _, c in ipairs(cols) do want[c] = true end
-  for i = 2, #names do
-    if not want[names[i]] then return nil end
-    want[names[i]] = nil
-  end
-  ropts.types = {}
-  for _, c in ipairs(cols) do ropts.types[c] = "float" end
+  if #names ~= 2 or names[1] ~= p.id then return nil end
+  local col = names[2]
+  if p.sub_columns[1] ~= col then return nil end
+  ropts.types = { [col] = "float" }
+  return ropts, col
+end
+
+-- The submission scored while it is read (idx:score_stream: nothing stored, no join), for
+-- the clean case of one_column with a built-in metric the stream computes, one target, no
+-- parameters and no split into parts. Returns the score; false when the stream read the
+-- file and did not take it (the ordinary path must then find what is wrong); nil when it
+-- does not apply.
+local function score_stream(path, p, spec, answers, opts)
+  if spec.split_column or spec.adapt_submission or not p.info.builtin or p.aux or
+     #p.targets ~= 1 or (spec.metric_params and next(spec.metric_params)) or
+     not core.score_stream_metric(p.info.name) then return nil end
+  local ropts = one_column(path, p, answers, opts)
+  if not ropts then return nil end
+  local col
+  for i, n in ipairs(answers:names()) do if n == p.targets[1] then col = i end end
+  local idx, own = answers_index(answers, p.id, opts)
+  if not idx then return nil end
+  local v = idx:score_stream(p.info.name, col, path, ropts)
+  if own then idx:close() end
+  return v or false
+end
+
+-- The submission read straight into the answers' row order (idx:read_aligned), for the
+-- clean case of one_column; nil whenever the kernel finds the file anything but clean, and
+-- the caller then reads it the ordinary way, whose checks word the problem.
+local function read_aligned(path, p, answers, opts)
+  local ropts = one_column(path, p, answers, opts)
+  if not ropts then return nil end
   local idx, own = answers_index(answers, p.id, opts)
   if not idx then return nil end
   local sub = idx:read_aligned(path, ropts)
   if own then idx:close() end
-  if not sub then return nil end
-  if not p.sub_columns then p.classes, p.sub_columns = cols, cols end
-  return sub
+  return sub or nil
 end
 
 -- The answer columns scoring reads after the join: the targets, one-hot class columns and
@@ -584,7 +598,9 @@ local function score(spec, answers, path, opts)
     o.index_cache, opts = nil, o
   end
   local v, err, parts
-  local sub = not spec.adapt_submission and read_aligned(path, p, answers, opts)
+  local streamed = score_stream(path, p, spec, answers, opts)
+  if streamed then v = streamed end
+  local sub = streamed == nil and not spec.adapt_submission and read_aligned(path, p, answers, opts)
   if sub then
     local lo, hi = bounds(p)
     local fine = true

@@ -1919,6 +1919,141 @@ static void t_read_aligned(void)
     free(ids);
 }
 
+/* dojo_score_stream on content (columns id,p) against ans (id, then the truth columns);
+   returns its code, the score in *v. */
+static int stream_of(const dojo_table *ans, const char *metric, size_t col, const char *content,
+                     int split, double *v)
+{
+    const char *p = tpath("stream.csv");
+    write_file(p, content, strlen(content));
+    dojo_csv_options o;
+    dojo_csv_options_init(&o);
+    const char *tc[] = {"p"};
+    int ty[] = {DOJO_TYPE_FLOAT};
+    o.type_columns = tc;
+    o.types = ty;
+    o.ntypes = 1;
+    char err[256] = "";
+    if (split)
+        setenv("DOJO_CSV_SPLIT_MIN", "1", 1);
+    dojo_index *x = dojo_index_new(ans, 0, err, sizeof err);
+    int rc = x ? dojo_score_stream(metric, x, col, p, &o, v, err, sizeof err) : -1;
+    dojo_index_free(x);
+    unsetenv("DOJO_CSV_SPLIT_MIN");
+    return rc;
+}
+
+/* dojo_score_stream: the score dojo_metric_numeric gives on the aligned columns (roc_auc
+   exactly, the sums to 1e-12), for the three kinds of index, one thread or two; anything
+   but the clean case, or a value or answer the metric refuses, gives 0. */
+static void t_score_stream(void)
+{
+    size_t n = 30000;
+    int64_t *ids = malloc(n * sizeof *ids), *lab = malloc(n * sizeof *lab);
+    double *yf = malloc(n * sizeof *yf), *pa = malloc(n * sizeof *pa), *yl = malloc(n * sizeof *yl);
+    size_t *perm = malloc(n * sizeof *perm);
+    const char *metrics[] = {"roc_auc", "rmse", "mse", "mae", "rmsle"};
+    CHECK(dojo_score_stream_metric("roc_auc") && dojo_score_stream_metric("rmsle") &&
+              !dojo_score_stream_metric("r2") && !dojo_score_stream_metric(NULL),
+          "the streamed metrics");
+    for (int kind = 0; kind < 3; kind++) {
+        for (size_t i = 0; i < n; i++) {
+            ids[i] = kind == 0 ? (int64_t)i + 5 : kind == 1 ? (int64_t)((i * 7919) % n) - 100
+                                                            : (int64_t)(i * 1000003 % 999983) * 1000 - 7;
+            lab[i] = (int64_t)((i * 2654435761u) >> 7 & 1);
+            yl[i] = (double)lab[i];
+            yf[i] = (double)(i % 1013) * 0.25;
+            perm[i] = i;
+        }
+        for (size_t i = n - 1; i > 0; i--) {
+            size_t k = (size_t)(rnd() % (i + 1)), tmp = perm[i];
+            perm[i] = perm[k];
+            perm[k] = tmp;
+        }
+        dojo_table *ans = dojo_table_new();
+        char err[256];
+        dojo_table_add_ints(ans, "id", ids, NULL, n, err, sizeof err);
+        dojo_table_add_ints(ans, "y", lab, NULL, n, err, sizeof err);
+        dojo_table_add_floats(ans, "f", yf, NULL, n, err, sizeof err);
+        sbuf csv = {0};
+        sb_str(&csv, "id,p\n");
+        for (size_t i = 0; i < n; i++) {
+            size_t r = perm[i];
+            pa[r] = (double)((r * 7919) % 1000) / 8.0; /* many ties */
+            sb_printf(&csv, "%lld,%.3f%s", (long long)ids[r], pa[r], i % 10 == 0 ? "\r\n" : "\n");
+        }
+        for (int split = 0; split < 2; split++) {
+            for (size_t m = 0; m < sizeof metrics / sizeof *metrics; m++) {
+                size_t col = m == 0 ? 1 : 2;
+                double want = -1, got = -2;
+                CHECK(dojo_metric_numeric(metrics[m], m == 0 ? yl : yf, pa, NULL, n, 1, NULL, &want,
+                                          err, sizeof err) == 0, "%s: %s", metrics[m], err);
+                int rc = stream_of(ans, metrics[m], col, csv.s, split, &got);
+                CHECK(rc == 1 && (m == 0 ? got == want : fabs(got - want) <= 1e-12 * fabs(want)),
+                      "index kind %d, split %d, %s: %d %.17g vs %.17g", kind, split, metrics[m],
+                      rc, got, want);
+            }
+            double v;
+            CHECK(stream_of(ans, "r2", 2, csv.s, split, &v) == 0, "r2 is not streamed");
+            CHECK(stream_of(ans, "rmse", 0, csv.s, split, &v) == 0, "the key as truth");
+            CHECK(stream_of(ans, "rmse", 3, csv.s, split, &v) == 0, "no such column");
+            CHECK(stream_of(ans, "roc_auc", 2, csv.s, split, &v) == 0, "answers not 0/1");
+        }
+        /* unclean files, values the metric refuses: 0, split or not */
+        const char *variants[] = {"dup", "unknown", "missing", "text", "empty", "nan", "inf",
+                                  "negative", "extra col", "float id"};
+        for (size_t vi = 0; vi < sizeof variants / sizeof *variants; vi++) {
+            sbuf b = {0};
+            sb_str(&b, vi == 8 ? "id,p,q\n" : "id,p\n");
+            size_t at = n / 2 + 3;
+            for (size_t i = 0; i < n; i++) {
+                size_t r = perm[i];
+                if (vi == 2 && i == at)
+                    continue;
+                long long id = (long long)ids[r];
+                if (vi == 0 && i == at)
+                    id = (long long)ids[perm[0]];
+                if (vi == 1 && i == at)
+                    id = 99999999999LL;
+                const char *val = "1.5";
+                if (i == at)
+                    val = vi == 3 ? "abc" : vi == 4 ? "" : vi == 5 ? "nan" : vi == 6 ? "-inf"
+                                                                     : vi == 7 ? "-0.5" : val;
+                if (vi == 8)
+                    sb_printf(&b, "%lld,%s,2\n", id, val);
+                else if (vi == 9 && i == at)
+                    sb_printf(&b, "%lld.0,%s\n", id, val);
+                else
+                    sb_printf(&b, "%lld,%s\n", id, val);
+            }
+            for (int split = 0; split < 2; split++) {
+                double v;
+                const char *m = vi == 7 ? "rmsle" : vi == 6 ? "roc_auc" : "rmse";
+                CHECK(stream_of(ans, m, vi == 6 ? 1 : 2, b.s, split, &v) == 0,
+                      "index kind %d, split %d: %s gives 0", kind, split, variants[vi]);
+            }
+            free(b.s);
+        }
+        dojo_table_free(ans);
+        /* one class only: roc_auc is not taken (the ordinary path says why) */
+        for (size_t i = 0; i < n; i++)
+            lab[i] = 1;
+        ans = dojo_table_new();
+        dojo_table_add_ints(ans, "id", ids, NULL, n, err, sizeof err);
+        dojo_table_add_ints(ans, "y", lab, NULL, n, err, sizeof err);
+        double v;
+        CHECK(stream_of(ans, "roc_auc", 1, csv.s, 0, &v) == 0, "one class");
+        dojo_table_free(ans);
+        free(csv.s);
+    }
+    free(ids);
+    free(lab);
+    free(yf);
+    free(yl);
+    free(pa);
+    free(perm);
+}
+
 static void t_read2(void)
 {
     char why[600], e1[512], e2[512], f1[512], f2[512];
@@ -2599,6 +2734,7 @@ void test_table(void)
         {"csv: a big file split between two threads equals one thread", t_split},
         {"csv: two files read at once equal each read alone", t_read2},
         {"csv: a submission read straight into the answers' order; only the clean case", t_read_aligned},
+        {"csv: a submission scored while it is read (dojo_score_stream); only the clean case", t_score_stream},
         {"csv: the all-numbers fast path gives way to the general one", t_fast_path},
         {"csv: options validation", t_options},
         {"table: building, accessors, errors", t_build},

@@ -429,6 +429,53 @@ describe("dojo score", function()
     assert.are.equal(assert(grade.score_files("rmse", d .. "/t.csv", d .. "/p.csv")), grade.grade(spec("rmse"), d .. "/q.csv").raw_score)
   end)
 
+  it("scores a one-column submission while reading it (score_stream), as the ordinary path does", function()
+    local d = tmpdir()
+    local t, p, q = { "id,y,f" }, { "id,y" }, { "y,id" }
+    for i = 1, 4000 do
+      t[#t + 1] = string.format("%d,%d,%.2f", i, (i * 7) % 3 == 0 and 1 or 0, i % 13 / 4)
+      local j = (i * 1237) % 4000 + 1
+      p[#p + 1] = string.format("%d,%.2f", j, (j * 11 % 97) / 8)
+      q[#q + 1] = string.format("%.2f,%d", (j * 11 % 97) / 8, j)
+    end
+    write(d .. "/t.csv", table.concat(t, "\n") .. "\n")
+    write(d .. "/p.csv", table.concat(p, "\n") .. "\n")
+    write(d .. "/q.csv", table.concat(q, "\n") .. "\n")
+    local core = dojo.core
+    assert.is_true(core.score_stream_metric("roc_auc"))
+    assert.is_false(core.score_stream_metric("r2"))
+    local ans = assert(dojo.table.read(d .. "/t.csv"))
+    local idx = assert(ans:index("id"))
+    local sub = assert(idx:read_aligned(d .. "/p.csv", { types = { y = "float" } }))
+    local o = { types = { y = "float" } }
+    assert.are.equal(dojo.metrics.roc_auc(ans:column("y"), sub:column("y")), idx:score_stream("roc_auc", 2, d .. "/p.csv", o))
+    local want, got = dojo.metrics.rmse(ans:column("f"), sub:column("y")), idx:score_stream("rmse", 3, d .. "/p.csv", o)
+    assert.is_true(math.abs(want - got) <= 1e-12 * want, want .. " vs " .. got)
+    assert.is_nil(idx:score_stream("r2", 3, d .. "/p.csv", o)) -- not streamed
+    assert.is_nil(idx:score_stream("roc_auc", 3, d .. "/p.csv", o)) -- answers not 0/1
+    assert.is_nil(idx:score_stream("rmse", 3, d .. "/q.csv", { types = { y = "float" } })) -- id second
+    assert.has_error(function() idx:score_stream("rmse", 0, d .. "/p.csv", o) end)
+    sub:close()
+    idx:close()
+    ans:close()
+    -- grading streams: the same score as the ordinary path (id second), and its messages
+    local spec = { metric = "roc_auc", answers = d .. "/t.csv", id_column = "id", target_columns = { "y" } }
+    local a, b = grade.grade(spec, d .. "/p.csv"), grade.grade(spec, d .. "/q.csv")
+    assert.are.equal("SUCCESS", a.status)
+    assert.are.equal(b.raw_score, a.raw_score)
+    local t2 = {}
+    for i, line in ipairs(t) do t2[i] = line:gsub(",[^,]*$", "") end
+    write(d .. "/t2.csv", table.concat(t2, "\n") .. "\n")
+    assert.are.equal(a.raw_score, grade.score_files("roc_auc", d .. "/t2.csv", d .. "/p.csv"))
+    local bad = {}
+    for i, line in ipairs(p) do bad[i] = line end
+    bad[100] = bad[100]:gsub(",.*", ",inf")
+    write(d .. "/inf.csv", table.concat(bad, "\n") .. "\n")
+    local r = grade.grade(spec, d .. "/inf.csv")
+    assert.are.equal("FAILED", r.status)
+    assert.truthy(r.error.message:find("infinite", 1, true), r.error.message)
+  end)
+
   it("keeps the answers' index in the caller's index_cache (built once, the same results)", function()
     local d = tmpdir()
     local t, p = { "id,y" }, { "id,y" }

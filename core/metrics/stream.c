@@ -1,0 +1,240 @@
+/*
+ * stream.c -- scoring a submission while it is read, without storing it: the common clean
+ * case of grading, one column of numbers keyed by the answers' integer ids.
+ *
+ * Theory of operation. Most metrics do not depend on the order of the rows: a mean of cell
+ * losses (mse, rmse, mae), or an area computed from the positives' and the negatives'
+ * scores (roc_auc). So the submission need not be put in the answers' order (a random write
+ * per row into an array of the answers' size, whose cache and TLB misses cost more than the
+ * parsing) nor stored at all: the CSV reader's streaming mode (dj_csv_stream, core/csv.c)
+ * parses the file on one or two threads, finds each record's answer row through the index,
+ * checks that no row comes twice and that every row comes, and hands batches of (row,
+ * value) to a sink here, one state per thread:
+ *   - mean losses: the answer at the row (a random read, prefetched by the reader) and the
+ *     value give cell_loss (regression.c's), summed with compensation per thread;
+ *   - roc_auc: the answers' labels are first packed into a bitmap (1.25 MB for 10M rows,
+ *     which stays in the caches, where the answers' 80 MB column would not), and each value
+ *     goes, as its sort key (djm_key), to the positives or the negatives: thread 0 fills the
+ *     positives up from the start of one buffer of 2 m keys and the negatives down from m,
+ *     thread 1 the negatives up from m and the positives down from 2 m, so that after moving
+ *     thread 1's positives next to thread 0's both classes lie in one piece each, in memory
+ *     touched once; djm_auc_keys (ranking.c) then sorts and walks them.
+ * Anything but the clean case -- a record that is not plain numbers, an unknown or repeated
+ * id, a missing row, a value that is NaN or infinite (or, for rmsle, negative), an answer
+ * that is not 0 or 1 for roc_auc, a single class -- makes dojo_score_stream return 0 and the
+ * caller grades the ordinary way, which finds the problem and words it. The score equals
+ * the ordinary path's: exactly for roc_auc (an integer area), to the last bits for the
+ * sums (compensated, in another order).
+ */
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "metrics_internal.h"
+#include "table_internal.h"
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+/* ---- mean of cell losses ---------------------------------------------------------------- */
+
+typedef struct loss_sink {
+    const double *yf;  /* the answers' column: floats, or */
+    const int64_t *yi; /* ints */
+    int op;            /* DJM_OP_* */
+    djm_sum s;
+    int bad;
+} loss_sink;
+
+static int loss_batch(void *ctx, const uint32_t *rows, const double *vals, size_t n, size_t nv)
+{
+    loss_sink *k = ctx;
+    (void)nv;
+    for (size_t i = 0; i < n; i++) {
+        double p = vals[i], y = k->yf ? k->yf[rows[i]] : (double)k->yi[rows[i]];
+        if (!isfinite(p) || (k->op == DJM_OP_SQLOG && (p < 0 || y < 0))) {
+            k->bad = 1;
+            return -1;
+        }
+        djm_add(&k->s, djm_cell_loss(k->op, y, p));
+    }
+    return 0;
+}
+
+/* ---- roc_auc: the classes' keys ---------------------------------------------------------- */
+
+typedef struct auc_sink {
+    const uint64_t *label; /* bit r: the answer of row r is 1 */
+    uint64_t *keys;        /* the shared buffer of 2 m keys */
+    size_t up, down;       /* next slot going up; slots below `down` are free going down */
+    size_t up_ready, down_ready; /* pages mapped ahead: [.., up_ready) and [down_ready, ..) */
+    size_t total;          /* keys in the buffer (2 m) */
+    int up_pos;            /* 1: the positives go up (thread 0), 0: the negatives do */
+    size_t nup, ndown;
+} auc_sink;
+
+#define AUC_READY ((size_t)1 << 17) /* keys mapped ahead at a time (1 MiB) */
+
+/* Maps the pages of keys[a, b) in one call rather than a fault per page. */
+static void map_keys(uint64_t *keys, size_t a, size_t b)
+{
+    uintptr_t s = ((uintptr_t)(keys + a) + 4095) & ~(uintptr_t)4095;
+    uintptr_t e = (uintptr_t)(keys + b) & ~(uintptr_t)4095;
+    if (e > s)
+        madvise((void *)s, e - s, MADV_POPULATE_WRITE); /* best effort */
+}
+
+static int auc_batch(void *ctx, const uint32_t *rows, const double *vals, size_t n, size_t nv)
+{
+    auc_sink *k = ctx;
+    (void)nv;
+    if (k->up + n > k->up_ready) {
+        size_t hi = k->up_ready + AUC_READY < k->total ? k->up_ready + AUC_READY : k->total;
+        map_keys(k->keys, k->up_ready, hi);
+        k->up_ready = hi;
+    }
+    if (k->down < k->down_ready + n) {
+        size_t lo = k->down_ready > AUC_READY ? k->down_ready - AUC_READY : 0;
+        map_keys(k->keys, lo, k->down_ready);
+        k->down_ready = lo;
+    }
+    uint64_t *keys = k->keys;
+    size_t up = k->up, down = k->down;
+    const int up_pos = k->up_pos;
+    for (size_t i = 0; i < n; i++) {
+        double p = vals[i];
+        if (!isfinite(p))
+            return -1;
+        uint32_t r = rows[i];
+        size_t go_up = (size_t)((int)(k->label[r >> 6] >> (r & 63) & 1) == up_pos);
+        uint64_t key = djm_key(p);
+        /* both slots are written and one is kept: no branch on the class, which is random
+           (the other slot is free space of this sink, written again later or unused) */
+        keys[up] = key;
+        keys[down - 1] = key;
+        up += go_up;
+        down -= 1 - go_up;
+    }
+    k->nup += up - k->up;
+    k->ndown += k->down - down;
+    k->up = up;
+    k->down = down;
+    return 0;
+}
+
+/* The answers' 0/1 column as a bitmap of its ones; 0 when a value is anything else (or
+   when one class is absent). */
+static int label_bits(const dj_col *c, size_t m, uint64_t *bits, size_t *npos)
+{
+    size_t ones = 0;
+    if (c->nmissing)
+        return 0;
+    for (size_t r = 0; r < m; r++) {
+        double v = c->type == DOJO_TYPE_INT ? (double)c->ints[r] : c->floats[r];
+        if (v == 1) {
+            bits[r >> 6] |= 1ULL << (r & 63);
+            ones++;
+        } else if (v != 0)
+            return 0;
+    }
+    *npos = ones;
+    return ones > 0 && ones < m;
+}
+
+static int stream_auc(const char *path, const dojo_csv_options *opt, const dojo_index *x,
+                      const dj_col *c, size_t m, double *score, char *err, size_t errlen)
+{
+    uint64_t *bits = calloc(m / 64 + 1, sizeof *bits);
+    size_t npos = 0;
+    if (!bits)
+        return DJM_OOM(err, errlen);
+    if (!label_bits(c, m, bits, &npos)) {
+        free(bits);
+        return 0;
+    }
+    uint64_t *keys = dj_big_alloc(2 * m * sizeof *keys);
+    if (!keys) {
+        free(bits);
+        return DJM_OOM(err, errlen);
+    }
+    /* thread 0: positives up from 0, negatives down from m; thread 1: negatives up from m,
+       positives down from 2 m */
+    auc_sink k0 = {bits, keys, 0, m, 0, m, 2 * m, 1, 0, 0};
+    auc_sink k1 = {bits, keys, m, 2 * m, m, 2 * m, 2 * m, 0, 0, 0};
+    dj_stream st = {auc_batch, {&k0, &k1}, NULL, 0};
+    int rc = dj_csv_stream(path, opt, x, &st);
+    if (rc == 1) {
+        size_t np0 = k0.nup, nn0 = k0.ndown, nn1 = k1.nup, np1 = k1.ndown;
+        /* thread 1's positives, at the top, move next to thread 0's: the gap between those
+           and thread 0's negatives holds thread 1's records, so they fit */
+        map_keys(keys, np0, np0 + np1);
+        memmove(keys + np0, keys + 2 * m - np1, np1 * sizeof *keys);
+        if (np0 + np1 != npos || nn0 + nn1 != m - npos)
+            rc = dj_err(err, errlen, "streamed roc_auc: class counts do not add up");
+        else
+            rc = djm_auc_keys(keys, npos, keys + m - nn0, nn0 + nn1, score, err, errlen) < 0 ? -1 : 1;
+    }
+    free(keys);
+    free(bits);
+    return rc;
+}
+
+/* ---- the entry point ----------------------------------------------------------------------- */
+
+/* The mean-loss metrics streamed: the cell loss and whether the result is its root. */
+static const struct {
+    const char *name;
+    int op, root;
+} LOSSES[] = {{"mse", DJM_OP_SQ, 0}, {"rmse", DJM_OP_SQ, 1}, {"mae", DJM_OP_ABS, 0},
+              {"rmsle", DJM_OP_SQLOG, 1}};
+
+int dojo_score_stream_metric(const char *metric)
+{
+    if (!metric)
+        return 0;
+    if (strcmp(metric, "roc_auc") == 0)
+        return 1;
+    for (size_t i = 0; i < sizeof LOSSES / sizeof LOSSES[0]; i++)
+        if (strcmp(metric, LOSSES[i].name) == 0)
+            return 1;
+    return 0;
+}
+
+int dojo_score_stream(const char *metric, const dojo_index *x, size_t truth_col,
+                      const char *path, const dojo_csv_options *opt, double *score, char *err,
+                      size_t errlen)
+{
+    dj_keymap km;
+    if (!metric || !x || !path || !score || dj_index_keymap(x, &km) < 0)
+        return 0;
+    const dojo_table *t = km.t;
+    size_t m = km.nrows;
+    if (truth_col >= t->ncols || truth_col == km.col || m == 0 || m >= UINT32_MAX)
+        return 0;
+    const dj_col *c = &t->cols[truth_col];
+    if ((c->type != DOJO_TYPE_INT && c->type != DOJO_TYPE_FLOAT) || c->nmissing)
+        return 0;
+    if (strcmp(metric, "roc_auc") == 0)
+        return stream_auc(path, opt, x, c, m, score, err, errlen);
+    for (size_t i = 0; i < sizeof LOSSES / sizeof LOSSES[0]; i++) {
+        if (strcmp(metric, LOSSES[i].name) != 0)
+            continue;
+        if (c->type == DOJO_TYPE_FLOAT)
+            for (size_t r = 0; r < m; r++)
+                if (!isfinite(c->floats[r]))
+                    return 0;
+        loss_sink k0 = {c->type == DOJO_TYPE_FLOAT ? c->floats : NULL,
+                        c->type == DOJO_TYPE_INT ? c->ints : NULL, LOSSES[i].op, {0, 0}, 0};
+        loss_sink k1 = k0;
+        dj_stream st = {loss_batch, {&k0, &k1},
+                        k0.yf ? (const void *)k0.yf : (const void *)k0.yi, sizeof(double)};
+        if (dj_csv_stream(path, opt, x, &st) != 1)
+            return 0;
+        djm_add(&k0.s, k1.s.s);
+        djm_add(&k0.s, k1.s.c);
+        double v = djm_total(&k0.s) / (double)m;
+        *score = LOSSES[i].root ? sqrt(v) : v;
+        return 1;
+    }
+    return 0;
+}
