@@ -1957,8 +1957,9 @@ static inline __attribute__((always_inline)) void scatter_prefetch(const rd *r, 
         return;
     __builtin_prefetch(&r->seen[t >> 6], 0);
     if (stream) {
-        if (r->stream->prefetch)
-            __builtin_prefetch((const char *)r->stream->prefetch + (size_t)t * r->stream->prefetch_size, 0);
+        const dj_stream *st = r->stream;
+        if (st->prefetch)
+            __builtin_prefetch((const char *)st->prefetch + (size_t)t * st->prefetch_size, 0);
         return;
     }
     for (size_t c = 1; c < r->ncols; c++)
@@ -3602,8 +3603,15 @@ int dj_csv_stream(const char *path, const dojo_csv_options *opt, const dojo_inde
     rd *r = scatter_open(path, opt, x, &km);
     if (!r)
         return 0;
-    int ok = km.nrows < UINT32_MAX && stream_batch(r, st, st->ctx[0]) == 0 &&
-             scatter_read(r, &km);
+    int ok = km.nrows < UINT32_MAX && stream_batch(r, st, st->ctx[0]) == 0;
+    if (ok && st->begin) {
+        const char **names = malloc((r->ncols - 1) * sizeof *names);
+        for (size_t j = 1; names && j < r->ncols; j++)
+            names[j - 1] = r->cols[j].name;
+        ok = names && st->begin(st, names, r->ncols - 1) == 0;
+        free(names);
+    }
+    ok = ok && scatter_read(r, &km);
     reader_destroy(r);
     return ok;
 }

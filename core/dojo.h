@@ -412,7 +412,7 @@ int dojo_metric_proba(const char *metric, const int64_t *y, const double *P, con
                       size_t n, size_t k, const dojo_metric_params *prm, double *out,
                       char *err, size_t errlen);
 /* Scores a submission file against the answers indexed by idx while reading it, storing
-   nothing (core/metrics/stream.c): the file must be the key column of idx then one column
+   nothing (core/score_stream.c): the file must be the key column of idx then one column
    forced to float by opt (the clean case of dojo_table_read_csv_aligned: plain numbers,
    every indexed id exactly once); truth_col is the answers' column (int or float, no
    missing value) the metric compares with. metric: "roc_auc" (answers 0 or 1, both

@@ -82,6 +82,10 @@ int dj_index_keymap(const dojo_index *x, dj_keymap *km);
 typedef int (*dj_sink_fn)(void *ctx, const uint32_t *rows, const double *vals, size_t n,
                           size_t nv);
 typedef struct dj_stream {
+    /* called once, before the first batch, with the names of the nv value columns; returns
+       0 to go on, anything else to leave the file (then not taken); may be NULL */
+    int (*begin)(const struct dj_stream *st, const char *const *names, size_t nv);
+    void *state;           /* the caller's, for begin */
     dj_sink_fn fn;
     void *ctx[2];          /* the sink state of the calling thread and of the split worker */
     const void *prefetch;  /* an array the sink reads at each record's row (or NULL): the */

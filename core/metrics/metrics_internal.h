@@ -90,7 +90,7 @@ static inline double djm_total(const djm_sum *a)
     return a->s + a->c;
 }
 
-/* ---- cell losses (regression.c, stream.c) -------------------------------------------- */
+/* ---- cell losses (regression.c, score_stream.c) -------------------------------------- */
 
 enum { DJM_OP_SQ, DJM_OP_ABS, DJM_OP_APE, DJM_OP_SQLOG, DJM_OP_SMAPE };
 
@@ -117,6 +117,25 @@ static inline double djm_cell_loss(int op, double y, double p)
         return den == 0 ? 0.0 : 2.0 * fabs(y - p) / den;
     }
     }
+}
+
+/* ---- log loss (probabilistic.c, score_stream.c) -------------------------------------- */
+
+/* p clipped to [eps, 1 - eps]: the probabilities of a log loss. */
+static inline double djm_clip(double p, double eps)
+{
+    double hi = 1 - eps;
+    return p < eps ? eps : p > hi ? hi : p;
+}
+
+/* The multi-class log loss of one row: -log(q), q the answer's clipped probability, divided
+   by the row's clipped sum (added in column order) when renorm. */
+static inline double djm_row_log_loss(double p_answer, double clipped_sum, double eps, int renorm)
+{
+    double q = djm_clip(p_answer, eps);
+    if (renorm)
+        q /= clipped_sum;
+    return -log(q);
 }
 
 /* ---- sorting and ranks (sort.c) ------------------------------------------------------ */

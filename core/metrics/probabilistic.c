@@ -15,11 +15,6 @@
 
 #include "metrics_internal.h"
 
-static inline double clip(double p, double eps)
-{
-    double hi = 1 - eps;
-    return p < eps ? eps : p > hi ? hi : p;
-}
 
 static int bad_probability(size_t cell, size_t k, double p, char *err, size_t errlen)
 {
@@ -52,7 +47,7 @@ static int binary_log_loss(const djm_num *in, size_t col, double *out, char *err
             }
             if (DJ_UNLIKELY(!(p >= 0 && p <= 1)))
                 return bad_probability(c, k, p, err, errlen);
-            double q1 = clip(p, eps), q0 = 1 - q1;
+            double q1 = djm_clip(p, eps), q0 = 1 - q1;
             double q = y == 1 ? q1 : q0;
             if (renorm)
                 q /= q0 + q1; /* sklearn: [1 - p, p] divided by its sum */
@@ -124,7 +119,7 @@ int djm_kl_divergence(const djm_num *in, double *out, char *err, size_t errlen)
             for (size_t j = 0; j < k; j++) {
                 if (y[j] > 0) {
                     double t = y[j] / tot;
-                    djm_add(&r, t * log(t / clip(p[j], eps)));
+                    djm_add(&r, t * log(t / djm_clip(p[j], eps)));
                 }
             }
             kl = djm_total(&r);
@@ -155,12 +150,9 @@ static int row_loss(const djm_pro *in, size_t i, double *loss, char *err, size_t
             }
             return bad_probability(i * k + j, k, p, err, errlen);
         }
-        sum += clip(p, eps);
+        sum += djm_clip(p, eps);
     }
-    double q = clip(djm_pro_at(in, i, (size_t)in->y[i]), eps);
-    if (in->prm->renormalize)
-        q /= sum;
-    *loss = -log(q);
+    *loss = djm_row_log_loss(djm_pro_at(in, i, (size_t)in->y[i]), sum, eps, in->prm->renormalize != 0);
     return 0;
 }
 
@@ -183,7 +175,7 @@ static void ll_columns(void *arg)
     ll_part *t = arg;
     const djm_pro *in = t->in;
     size_t k = in->k;
-    double eps = in->prm->eps, hi = 1 - eps;
+    double eps = in->prm->eps;
     int renorm = in->prm->renormalize != 0;
     double sum[LL_BLOCK];
     djm_sum s = {0, 0};
@@ -198,7 +190,7 @@ static void ll_columns(void *arg)
             for (size_t i = 0; i < m; i++) {
                 double p = c[i];
                 bad |= !(p >= 0 && p <= 1);
-                sum[i] += p < eps ? eps : p > hi ? hi : p;
+                sum[i] += djm_clip(p, eps);
             }
         }
         if (DJ_UNLIKELY(bad)) {
@@ -211,13 +203,8 @@ static void ll_columns(void *arg)
             }
         }
         const int64_t *y = in->y + b;
-        for (size_t i = 0; i < m; i++) {
-            double p = in->cols[y[i]][b + i];
-            double q = p < eps ? eps : p > hi ? hi : p;
-            if (renorm)
-                q /= sum[i];
-            djm_add(&s, -log(q));
-        }
+        for (size_t i = 0; i < m; i++)
+            djm_add(&s, djm_row_log_loss(in->cols[y[i]][b + i], sum[i], eps, renorm));
     }
     t->s = s;
 }

@@ -299,16 +299,11 @@ local function answers_index(answers, id, opts)
   return idx, true
 end
 
--- The clean case the kernel reads without a join: one column of numbers keyed by integer
--- ids -- the header exactly the id column and one value column, the answers' ids integers
--- with none missing. Returns the read options (untrusted, the value column forced to float)
--- and the value column's name, or nil. (Several value columns are left to the join: each
--- would be one more random write per row, and with ten probability columns that costs more
--- than the join saves.)
-local function one_column(path, p, answers, opts)
+-- The submission's header when the answers' ids are integers with none missing and the
+-- header starts with the id column (the kernel's scattered reads need both), else nil.
+local function keyed_header(path, p, answers, opts)
   local kind = p.info.kind
-  if opts.pre or (kind ~= "numeric" and kind ~= "proba") or not answers:has(p.id) or
-     not p.sub_columns or #p.sub_columns ~= 1 then return nil end
+  if opts.pre or (kind ~= "numeric" and kind ~= "proba") or not answers:has(p.id) then return nil end
   local idc = answers:column(p.id)
   if idc.type ~= "int" or idc.nmissing > 0 or answers.nrows == 0 then return nil end
   local ropts = { untrusted = true, max_file_bytes = opts.max_bytes or M.MAX_SUBMISSION_BYTES }
@@ -319,23 +314,56 @@ local function one_column(path, p, answers, opts)
   if not head then return nil end
   local names = head:names()
   head:close()
-  if #names ~= 2 or names[1] ~= p.id then return nil end
-  local col = names[2]
-  if p.sub_columns[1] ~= col then return nil end
-  ropts.types = { [col] = "float" }
-  return ropts, col
+  if names[1] ~= p.id then return nil end
+  return names, ropts
+end
+
+-- The clean case the kernel reads without a join: one column of numbers keyed by integer
+-- ids -- the header exactly the id column and the one value column. Returns the read
+-- options (untrusted, the value column forced to float), or nil. (Several value columns are
+-- left to the join: each would be one more random write per row, and with ten probability
+-- columns that costs more than the join saves.)
+local function one_column(path, p, answers, opts)
+  if not p.sub_columns or #p.sub_columns ~= 1 then return nil end
+  local names, ropts = keyed_header(path, p, answers, opts)
+  if not names or #names ~= 2 or names[2] ~= p.sub_columns[1] then return nil end
+  ropts.types = { [names[2]] = "float" }
+  return ropts
+end
+
+-- The same for a probability metric: the id column, then the class columns (in p.classes'
+-- order when the plan names them, else whatever the header names: read_submission's rule).
+local function class_columns(path, p, answers, opts)
+  local names, ropts = keyed_header(path, p, answers, opts)
+  if not names or #names < 3 then return nil end
+  local classes = p.classes or {}
+  if p.classes and #names ~= #classes + 1 then return nil end
+  ropts.types = {}
+  for i = 2, #names do
+    local n = names[i]
+    if (p.classes and classes[i - 1] ~= n) or ropts.types[n] or n == p.id then return nil end
+    ropts.types[n] = "float"
+  end
+  return ropts
 end
 
 -- The submission scored while it is read (idx:score_stream: nothing stored, no join), for
--- the clean case of one_column with a built-in metric the stream computes, one target, no
--- parameters and no split into parts. Returns the score; false when the stream read the
+-- the clean case of one_column (class_columns for a probability metric) with a built-in
+-- metric the stream computes, one target, no parameters and no split into parts. Returns the score; false when the stream read the
 -- file and did not take it (the ordinary path must then find what is wrong); nil when it
 -- does not apply.
+-- Whether score may stream a submission for this spec (metric info, number of targets).
+local function streamable(spec, info, ntargets)
+  return not spec.split_column and not spec.adapt_submission and not spec.aux_columns and
+         info.builtin and ntargets == 1 and not (spec.metric_params and next(spec.metric_params)) and
+         core.score_stream_metric(info.name)
+end
+
 local function score_stream(path, p, spec, answers, opts)
-  if spec.split_column or spec.adapt_submission or not p.info.builtin or p.aux or
-     #p.targets ~= 1 or (spec.metric_params and next(spec.metric_params)) or
-     not core.score_stream_metric(p.info.name) then return nil end
-  local ropts = one_column(path, p, answers, opts)
+  if not streamable(spec, p.info, #p.targets) then return nil end
+  local ropts
+  if p.info.kind == "proba" then ropts = class_columns(path, p, answers, opts)
+  else ropts = one_column(path, p, answers, opts) end
   if not ropts then return nil end
   local col
   for i, n in ipairs(answers:names()) do if n == p.targets[1] then col = i end end
@@ -650,7 +678,9 @@ end
 -- sequential one. columns(answers_head, submission_names) -> the submission's typed columns,
 -- whether they are numbers, and the id column, or nil (then the files are read one by one).
 -- One column of numbers keyed by integer ids, the id first, is not read ahead: score reads
--- it straight into the answers' order (read_aligned) once the answers are read.
+-- it straight into the answers' order (read_aligned) once the answers are read; nor is a
+-- submission keyed by integer ids, the id first, that score may stream (columns' fourth
+-- value: the metric and spec allow it).
 -- Returns answers | nil, message, pre | nil.
 local function read_both(truth_path, pred_path, max_bytes, columns)
   -- regular files only: a pipe's header read would consume what the whole read needs
@@ -670,11 +700,12 @@ local function read_both(truth_path, pred_path, max_bytes, columns)
   local ph = th and header(pred_path, ropts)
   local cols, numeric, aligned
   if ph then
-    local names, id = ph:names(), nil
-    cols, numeric, id = columns(th, names)
-    -- one column of numbers keyed by integer ids, the id first: score reads the submission
-    -- straight into the answers' order (read_aligned), after the answers alone
-    aligned = cols and numeric and id and names[1] == id and #names == 2 and #cols == 1 and
+    local names, id, streams = ph:names(), nil, nil
+    cols, numeric, id, streams = columns(th, names)
+    -- keyed by integer ids, the id first: score streams the submission (score_stream) or
+    -- reads one column of numbers straight into the answers' order (read_aligned), after
+    -- the answers alone
+    aligned = cols and numeric and id and names[1] == id and (streams or #names == 2 and #cols == 1) and
               th:has(id) and th:column(id).type == "int"
     ph:close()
   end
@@ -715,7 +746,8 @@ function M.score_files(metric, truth_path, pred_path, params)
     else
       for i = 2, #tn do cols[i - 1] = tn[i] end
     end
-    return cols, info.kind == "numeric" or info.kind == "proba", tn[1]
+    return cols, info.kind == "numeric" or info.kind == "proba", tn[1],
+           streamable({ metric_params = params }, info, (info.kind ~= "numeric" or #tn == 2) and 1 or #tn - 1)
   end)
   local function drop() if pre and pre.table then pre.table:close() pre.table = nil end end
   if not answers then return nil, "cannot read the truth: " .. err end
@@ -776,7 +808,7 @@ function M.grade(spec, path, opts)
                                       local fine, p = pcall(plan, spec, th)
                                       if fine then
                                         local cols, numeric = typed_columns(p, names)
-                                        return cols, numeric, p.id
+                                        return cols, numeric, p.id, streamable(spec, p.info, #p.targets)
                                       end
                                     end)
     end

@@ -1924,7 +1924,7 @@ static void t_read_aligned(void)
 static int stream_of(const dojo_table *ans, const char *metric, size_t col, const char *content,
                      int split, double *v)
 {
-    const char *p = tpath("stream.csv");
+    const char *p = tpath("scored.csv");
     write_file(p, content, strlen(content));
     dojo_csv_options o;
     dojo_csv_options_init(&o);
@@ -2052,6 +2052,98 @@ static void t_score_stream(void)
     free(yl);
     free(pa);
     free(perm);
+}
+
+/* dojo_score_stream for log_loss_multiclass: text labels name the file's class columns, and
+   int labels by their decimal text; the score is dojo_metric_proba's on the aligned rows; a probability
+   outside [0, 1], an unknown label or a repeated class column gives 0. */
+static void t_score_stream_proba(void)
+{
+    size_t n = 20000, k = 5;
+    int64_t *ids = malloc(n * sizeof *ids), *cls = malloc(n * sizeof *cls);
+    double *P = malloc(n * k * sizeof *P);
+    char *chars = malloc(n * 3);
+    int64_t *offs = malloc((n + 1) * sizeof *offs);
+    offs[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        ids[i] = (int64_t)((i * 7919) % n) + 1;
+        cls[i] = (int64_t)(rnd() % k);
+        offs[i + 1] = offs[i] + 2;
+        chars[2 * i] = 'c';
+        chars[2 * i + 1] = (char)('0' + cls[i]);
+    }
+    char err[256];
+    for (int mode = 0; mode < 6; mode++) { /* 0 text, 1 int, 2 p > 1, 3 unknown label,
+                                              4 repeated column, 5 int label >= k */
+        dojo_table *ans = dojo_table_new();
+        dojo_table_add_ints(ans, "id", ids, NULL, n, err, sizeof err);
+        if (mode == 1 || mode == 5) {
+            int64_t keep = cls[7];
+            if (mode == 5)
+                cls[7] = (int64_t)k;
+            dojo_table_add_ints(ans, "label", cls, NULL, n, err, sizeof err);
+            cls[7] = keep;
+        } else {
+            if (mode == 3)
+                chars[2 * 9 + 1] = '9';
+            dojo_table_add_strings(ans, "label", chars, offs, NULL, n, err, sizeof err);
+            chars[2 * 9 + 1] = (char)('0' + cls[9]);
+        }
+        sbuf csv = {0};
+        int ints = mode == 1 || mode == 5;
+        sb_str(&csv, mode == 4 ? "id,c0,c1,c2,c2,c4\n" : ints ? "id,0,1,2,3,4\n" : "id,c0,c1,c2,c3,c4\n");
+        for (size_t i = 0; i < n; i++) {
+            size_t r = (i * 3571) % n; /* a permutation of the rows (3571 is prime) */
+            double sum = 0;
+            for (size_t j = 0; j < k; j++)
+                sum += P[r * k + j] = (double)((r * 31 + j * 17) % 97 + 1);
+            sb_printf(&csv, "%lld", (long long)ids[r]);
+            for (size_t j = 0; j < k; j++) {
+                char num[32];
+                snprintf(num, sizeof num, "%.6g", P[r * k + j] / sum);
+                P[r * k + j] = strtod(num, NULL); /* the value as the file holds it */
+                if (mode == 2 && i == n / 3 && j == 2)
+                    sb_str(&csv, ",1.5");
+                else
+                    sb_printf(&csv, ",%s", num);
+            }
+            sb_str(&csv, "\n");
+        }
+        const char *p = tpath("stream_proba.csv");
+        write_file(p, csv.s, csv.len);
+        dojo_csv_options o;
+        dojo_csv_options_init(&o);
+        const char *tc0[] = {"c0", "c1", "c2", "c3", "c4"}, *tc1[] = {"0", "1", "2", "3", "4"};
+        const char *const *tc = ints ? tc1 : tc0;
+        int ty[] = {DOJO_TYPE_FLOAT, DOJO_TYPE_FLOAT, DOJO_TYPE_FLOAT, DOJO_TYPE_FLOAT, DOJO_TYPE_FLOAT};
+        o.type_columns = tc;
+        o.types = ty;
+        o.ntypes = 5;
+        for (int split = 0; split < 2; split++) {
+            if (split)
+                setenv("DOJO_CSV_SPLIT_MIN", "1", 1);
+            dojo_index *x = dojo_index_new(ans, 0, err, sizeof err);
+            double got = -1, want = -2;
+            int rc = dojo_score_stream("log_loss_multiclass", x, 1, p, &o, &got, err, sizeof err);
+            unsetenv("DOJO_CSV_SPLIT_MIN");
+            dojo_index_free(x);
+            if (mode >= 2) {
+                CHECK(rc == 0, "mode %d, split %d: not taken (%d)", mode, split, rc);
+                continue;
+            }
+            CHECK(dojo_metric_proba("log_loss_multiclass", cls, P, NULL, n, k, NULL, &want, err,
+                                    sizeof err) == 0, "%s", err);
+            CHECK(rc == 1 && fabs(got - want) <= 1e-12 * want, "mode %d, split %d: %d %.17g vs %.17g",
+                  mode, split, rc, got, want);
+        }
+        free(csv.s);
+        dojo_table_free(ans);
+    }
+    free(ids);
+    free(cls);
+    free(P);
+    free(chars);
+    free(offs);
 }
 
 static void t_read2(void)
@@ -2735,6 +2827,7 @@ void test_table(void)
         {"csv: two files read at once equal each read alone", t_read2},
         {"csv: a submission read straight into the answers' order; only the clean case", t_read_aligned},
         {"csv: a submission scored while it is read (dojo_score_stream); only the clean case", t_score_stream},
+        {"csv: log_loss_multiclass scored while the submission is read", t_score_stream_proba},
         {"csv: the all-numbers fast path gives way to the general one", t_fast_path},
         {"csv: options validation", t_options},
         {"table: building, accessors, errors", t_build},

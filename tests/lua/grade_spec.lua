@@ -476,6 +476,57 @@ describe("dojo score", function()
     assert.truthy(r.error.message:find("infinite", 1, true), r.error.message)
   end)
 
+  it("streams log_loss_multiclass with text or int labels, as the ordinary path scores it", function()
+    local d = tmpdir()
+    local t, ti, p, q = { "id,label" }, { "id,label" }, { "id,a,b,c" }, { "a,b,c,id" }
+    local pi, qi = { "id,0,1,2" }, { "0,1,2,id" } -- int labels name the columns by their text
+    for i = 1, 3000 do
+      local c = (i * 7) % 3
+      t[#t + 1] = string.format("%d,%s", i, ({ "a", "b", "c" })[c + 1])
+      ti[#ti + 1] = string.format("%d,%d", i, c)
+      local j = (i * 1237) % 3000 + 1
+      local x, y = (j % 5 + 1) / 10, (j % 3 + 1) / 10
+      local row = string.format("%.2f,%.2f,%.2f", x, y, 1 - x - y)
+      p[#p + 1] = j .. "," .. row
+      q[#q + 1] = row .. "," .. j
+      pi[#pi + 1], qi[#qi + 1] = p[#p], q[#q]
+    end
+    write(d .. "/pi.csv", table.concat(pi, "\n") .. "\n")
+    write(d .. "/qi.csv", table.concat(qi, "\n") .. "\n")
+    write(d .. "/t.csv", table.concat(t, "\n") .. "\n")
+    write(d .. "/ti.csv", table.concat(ti, "\n") .. "\n")
+    write(d .. "/p.csv", table.concat(p, "\n") .. "\n")
+    write(d .. "/q.csv", table.concat(q, "\n") .. "\n") -- the id last: the ordinary path
+    for _, case in ipairs { { "/t.csv", "/p.csv", "/q.csv", "a", "b", "c" }, { "/ti.csv", "/pi.csv", "/qi.csv", "0", "1", "2" } } do
+      local truth, pf, qf = case[1], case[2], case[3]
+      local ans = assert(dojo.table.read(d .. truth))
+      local idx = assert(ans:index("id"))
+      local o = { types = { [case[4]] = "float", [case[5]] = "float", [case[6]] = "float" } }
+      local s = idx:score_stream("log_loss_multiclass", 2, d .. pf, o)
+      local want = grade.grade({ metric = "log_loss_multiclass", answers = d .. truth, id_column = "id",
+                                 target_columns = { "label" } }, d .. qf).raw_score
+      assert.is_true(math.abs(s - want) <= 1e-12 * want, s .. " vs " .. want)
+      assert.are.equal(s, grade.score_files("log_loss_multiclass", d .. truth, d .. pf))
+      assert.is_nil(idx:score_stream("log_loss_multiclass", 2, d .. (pf == "/p.csv" and "/pi.csv" or "/p.csv"),
+                                     { types = { a = "float", b = "float", c = "float", ["0"] = "float", ["1"] = "float", ["2"] = "float" } }))
+      idx:close()
+      ans:close()
+    end
+    -- a probability above 1 and an unknown label: the ordinary path's messages
+    local bad = {}
+    for i, line in ipairs(p) do bad[i] = line end
+    bad[50] = bad[50]:gsub(",[^,]*$", ",1.5")
+    write(d .. "/bad.csv", table.concat(bad, "\n") .. "\n")
+    local v, err = grade.score_files("log_loss_multiclass", d .. "/t.csv", d .. "/bad.csv")
+    assert.is_nil(v)
+    assert.truthy(err:find("outside [0, 1]", 1, true), err)
+    t[10] = "9,zzz"
+    write(d .. "/t.csv", table.concat(t, "\n") .. "\n")
+    v, err = grade.score_files("log_loss_multiclass", d .. "/t.csv", d .. "/p.csv")
+    assert.is_nil(v)
+    assert.truthy(err:find("zzz", 1, true), err)
+  end)
+
   it("keeps the answers' index in the caller's index_cache (built once, the same results)", function()
     local d = tmpdir()
     local t, p = { "id,y" }, { "id,y" }

@@ -1,5 +1,5 @@
 /*
- * stream.c -- scoring a submission while it is read, without storing it: the common clean
+ * score_stream.c -- scoring a submission while it is read, without storing it: the common clean
  * case of grading, one column of numbers keyed by the answers' integer ids.
  *
  * Theory of operation. Most metrics do not depend on the order of the rows: a mean of cell
@@ -29,7 +29,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
-#include "metrics_internal.h"
+#include "metrics/metrics_internal.h"
 #include "table_internal.h"
 
 #ifndef MADV_POPULATE_WRITE
@@ -161,7 +161,7 @@ static int stream_auc(const char *path, const dojo_csv_options *opt, const dojo_
        positives down from 2 m */
     auc_sink k0 = {bits, keys, 0, m, 0, m, 2 * m, 1, 0, 0};
     auc_sink k1 = {bits, keys, m, 2 * m, m, 2 * m, 2 * m, 0, 0, 0};
-    dj_stream st = {auc_batch, {&k0, &k1}, NULL, 0};
+    dj_stream st = {NULL, NULL, auc_batch, {&k0, &k1}, NULL, 0};
     int rc = dj_csv_stream(path, opt, x, &st);
     if (rc == 1) {
         size_t np0 = k0.nup, nn0 = k0.ndown, nn1 = k1.nup, np1 = k1.ndown;
@@ -172,11 +172,153 @@ static int stream_auc(const char *path, const dojo_csv_options *opt, const dojo_
         if (np0 + np1 != npos || nn0 + nn1 != m - npos)
             rc = dj_err(err, errlen, "streamed roc_auc: class counts do not add up");
         else
-            rc = djm_auc_keys(keys, npos, keys + m - nn0, nn0 + nn1, score, err, errlen) < 0 ? -1 : 1;
+            rc = djm_auc_keys(keys, npos, keys + m - nn0, nn0 + nn1, score, err, errlen) < 0
+                     ? -1
+                     : 1;
     }
     free(keys);
     free(bits);
     return rc;
+}
+
+/* ---- log_loss_multiclass ----------------------------------------------------------------- */
+
+/* The answers' labels as class numbers, as grading matches them (lua/dojo/metrics.lua
+   encode_truth): the class of a row is the value column (of the file) named by its label --
+   the text, or an int's decimal text (an int beyond 2^53, which Lua writes otherwise, is
+   left to the ordinary path). */
+typedef struct classes {
+    const dj_col *c; /* the answers' label column */
+    size_t m;
+    uint16_t *cls;   /* m class numbers */
+} classes;
+
+#define CLS_SLOTS 1024 /* open addressing over at most 512 names */
+
+typedef struct name_table {
+    const char *const *names;
+    size_t k;
+    size_t len[CLS_SLOTS / 2];
+    int16_t slot[CLS_SLOTS]; /* class number + 1, 0 empty */
+} name_table;
+
+static int name_find(const name_table *nt, const char *s, size_t len)
+{
+    for (size_t h = dj_hash_bytes(s, len) & (CLS_SLOTS - 1);; h = (h + 1) & (CLS_SLOTS - 1)) {
+        int v = nt->slot[h];
+        if (v == 0)
+            return -1;
+        if (nt->len[v - 1] == len && memcmp(nt->names[v - 1], s, len) == 0)
+            return v - 1;
+    }
+}
+
+typedef struct cls_part {
+    const name_table *nt;
+    classes *cl;
+    size_t r0, r1;
+    int bad;
+} cls_part;
+
+static void classes_part(void *arg)
+{
+    cls_part *t = arg;
+    const dj_col *c = t->cl->c;
+    uint16_t *out = t->cl->cls;
+    char buf[24];
+    for (size_t r = t->r0; r < t->r1; r++) {
+        int v;
+        if (c->type == DOJO_TYPE_STRING)
+            v = name_find(t->nt, c->chars + c->offsets[r],
+                          (size_t)(c->offsets[r + 1] - c->offsets[r]));
+        else if (c->ints[r] < ((int64_t)1 << 53) && c->ints[r] > -((int64_t)1 << 53))
+            v = name_find(t->nt, buf, dj_fmt_int(buf, c->ints[r]));
+        else
+            v = -1;
+        if (v < 0) {
+            t->bad = 1;
+            return;
+        }
+        out[r] = (uint16_t)v;
+    }
+}
+
+typedef struct ll_sink {
+    const uint16_t *cls;
+    double eps;
+    djm_sum s;
+} ll_sink;
+
+static int ll_batch(void *ctx, const uint32_t *rows, const double *vals, size_t n, size_t k)
+{
+    ll_sink *t = ctx;
+    const double eps = t->eps;
+    for (size_t i = 0; i < n; i++) {
+        const double *v = vals + i * k;
+        double sum = 0;
+        int bad = 0;
+        for (size_t j = 0; j < k; j++) {
+            bad |= !(v[j] >= 0 && v[j] <= 1);
+            sum += djm_clip(v[j], eps);
+        }
+        if (bad)
+            return -1;
+        djm_add(&t->s, djm_row_log_loss(v[t->cls[rows[i]]], sum, eps, 1));
+    }
+    return 0;
+}
+
+/* begin: the file's value columns are the classes; every answer's label must name one. */
+static int ll_begin(const dj_stream *st, const char *const *names, size_t k)
+{
+    classes *cl = st->state;
+    if (k < 2 || k > CLS_SLOTS / 2)
+        return -1;
+    name_table *nt = calloc(1, sizeof *nt);
+    if (!nt)
+        return -1;
+    nt->names = names;
+    nt->k = k;
+    for (size_t j = 0; j < k; j++) {
+        size_t len = nt->len[j] = strlen(names[j]);
+        size_t h = dj_hash_bytes(names[j], len) & (CLS_SLOTS - 1);
+        for (; nt->slot[h]; h = (h + 1) & (CLS_SLOTS - 1))
+            if (strcmp(names[nt->slot[h] - 1], names[j]) == 0) {
+                free(nt);
+                return -1; /* a repeated name */
+            }
+        nt->slot[h] = (int16_t)(j + 1);
+    }
+    size_t half = cl->m >= ((size_t)1 << 16) ? cl->m / 2 : cl->m;
+    cls_part a = {nt, cl, 0, half, 0}, b = {nt, cl, half, cl->m, 0};
+    if (half < cl->m)
+        dj_run2(classes_part, &b, classes_part, &a);
+    else
+        classes_part(&a);
+    free(nt);
+    return a.bad || b.bad ? -1 : 0;
+}
+
+static int stream_log_loss(const char *path, const dojo_csv_options *opt, const dojo_index *x,
+                           const dj_col *c, size_t m, double *score, char *err, size_t errlen)
+{
+    if (c->nmissing || (c->type != DOJO_TYPE_STRING && c->type != DOJO_TYPE_INT))
+        return 0;
+    classes cl = {c, m, malloc(m * sizeof(uint16_t))};
+    if (!cl.cls)
+        return DJM_OOM(err, errlen);
+    dojo_metric_params prm;
+    dojo_metric_params_init(&prm);
+    ll_sink k0 = {cl.cls, prm.eps, {0, 0}}, k1 = k0;
+    dj_stream st = {ll_begin, &cl, ll_batch, {&k0, &k1}, cl.cls, sizeof *cl.cls};
+    int rc = dj_csv_stream(path, opt, x, &st);
+    free(cl.cls);
+    if (rc != 1)
+        return 0;
+    djm_add(&k0.s, k1.s.s);
+    djm_add(&k0.s, k1.s.c);
+    *score = djm_total(&k0.s) / (double)m;
+    return 1;
 }
 
 /* ---- the entry point ----------------------------------------------------------------------- */
@@ -192,7 +334,7 @@ int dojo_score_stream_metric(const char *metric)
 {
     if (!metric)
         return 0;
-    if (strcmp(metric, "roc_auc") == 0)
+    if (strcmp(metric, "roc_auc") == 0 || strcmp(metric, "log_loss_multiclass") == 0)
         return 1;
     for (size_t i = 0; i < sizeof LOSSES / sizeof LOSSES[0]; i++)
         if (strcmp(metric, LOSSES[i].name) == 0)
@@ -212,6 +354,8 @@ int dojo_score_stream(const char *metric, const dojo_index *x, size_t truth_col,
     if (truth_col >= t->ncols || truth_col == km.col || m == 0 || m >= UINT32_MAX)
         return 0;
     const dj_col *c = &t->cols[truth_col];
+    if (strcmp(metric, "log_loss_multiclass") == 0)
+        return stream_log_loss(path, opt, x, c, m, score, err, errlen);
     if ((c->type != DOJO_TYPE_INT && c->type != DOJO_TYPE_FLOAT) || c->nmissing)
         return 0;
     if (strcmp(metric, "roc_auc") == 0)
@@ -226,7 +370,7 @@ int dojo_score_stream(const char *metric, const dojo_index *x, size_t truth_col,
         loss_sink k0 = {c->type == DOJO_TYPE_FLOAT ? c->floats : NULL,
                         c->type == DOJO_TYPE_INT ? c->ints : NULL, LOSSES[i].op, {0, 0}, 0};
         loss_sink k1 = k0;
-        dj_stream st = {loss_batch, {&k0, &k1},
+        dj_stream st = {NULL, NULL, loss_batch, {&k0, &k1},
                         k0.yf ? (const void *)k0.yf : (const void *)k0.yi, sizeof(double)};
         if (dj_csv_stream(path, opt, x, &st) != 1)
             return 0;
