@@ -1257,6 +1257,8 @@ struct dojo_csv_reader {
     int mapped;       /* new value arrays are mappings of their own (a split read) */
     int64_t buf_off;  /* offset in the data of buf[0] */
     int64_t stop_at;  /* stop at the record starting here (-1: none): a split's boundary */
+    int64_t mark_off;  /* a split's first half: the position and rows at the last */
+    size_t mark_rows;  /* make_ready (rows_to_split) */
     int stop_mismatch; /* no record started exactly at stop_at */
     int64_t pq_line; /* a record cut inside a quoted field: where the quote opened */
     size_t pq_col;
@@ -1711,12 +1713,32 @@ static void populate(void *base, size_t from, size_t to)
 
 #define READY_STEP ((size_t)1 << 18) /* rows mapped ahead at a time */
 
-static int make_ready(rd *r)
+/* The first half of a split whose pages the merge moves (mapped == 1): the rows left before
+   the split point, estimated from the bytes per row since the last call (at: the parse
+   position in buf), with 2% to spare; SIZE_MAX otherwise. Pages mapped ahead past the first
+   half's last row are replaced by the second half's, so the first half maps no more than it
+   will fill. */
+static size_t rows_to_split(rd *r, size_t at)
+{
+    int64_t here = r->buf_off + (int64_t)at, from = r->mark_off;
+    size_t rows = r->nrows - r->mark_rows;
+    r->mark_off = here;
+    r->mark_rows = r->nrows;
+    if (r->stop_at < 0 || r->mapped != 1 || rows < 4096 || here <= from || here >= r->stop_at)
+        return SIZE_MAX;
+    double left = (double)(r->stop_at - here) * (double)rows / (double)(here - from);
+    return left < 1e15 ? (size_t)(left * 1.02) + 64 : SIZE_MAX;
+}
+
+static int make_ready(rd *r, size_t at)
 {
     if (r->nrows >= r->rows_cap && grow_rows(r) < 0)
         return -1;
     size_t to = r->nrows + READY_STEP < r->rows_cap ? r->nrows + READY_STEP : r->rows_cap;
     if (r->rows_cap >= READY_STEP) {
+        size_t left = rows_to_split(r, at);
+        if (left < to - r->nrows)
+            to = r->nrows + left;
         for (size_t j = 0; j < r->ncols; j++) {
             pcol *c = &r->cols[j];
             if (c->out < 0)
@@ -2315,7 +2337,7 @@ static int parse_rows(rd *r)
             continue;
         }
         size_t row = r->nrows;
-        if (row >= r->rows_ready && make_ready(r) < 0)
+        if (row >= r->rows_ready && make_ready(r, (size_t)(p - buf)) < 0)
             return PR_ERR;
         if (fast) {
             size_t maxrows = r->rows_ready - row;
@@ -3130,6 +3152,8 @@ static int split_start(rd *r, split *sp)
         return 0;
     }
     r->stop_at = start;
+    r->mark_off = here;
+    r->mark_rows = 0;
     r->stop_mismatch = 0;
     return 1;
 }
