@@ -58,11 +58,12 @@
  * not fit is an error, like a value that does not fit a type forced by the options.
  *
  * Speed and memory. Value arrays grow by half (realloc, which glibc turns into mremap for
- * big blocks) and their pages are mapped ahead in steps with MADV_POPULATE_WRITE rather than
- * one fault per page; the final arrays are trimmed to size, so the peak is close to the
- * parsed data. With two processors, a big plain file is parsed by two threads (see
- * "splitting" below: the second half speculatively, checked against the first) and gzip is
- * inflated by a producer thread into a ring of blocks while the parser consumes them.
+ * big blocks; a split read's arrays are mappings of their own, grown with mremap) and their
+ * pages are mapped ahead in steps with MADV_POPULATE_WRITE rather than one fault per page;
+ * the final arrays are trimmed to size, so the peak is close to the parsed data. With two
+ * processors, a big plain file is parsed by two threads (see "splitting" below: the second
+ * half speculatively, checked against the first, its pages then moved into place) and gzip
+ * is inflated by a producer thread into a ring of blocks while the parser consumes them.
  *
  * Writing builds the text in a 1 MiB buffer flushed to an atomic temporary file (dj_atomic),
  * through deflate when the path ends in ".gz", or grown in memory for format_csv. Floats are
@@ -96,6 +97,9 @@
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
+#endif
+#ifndef MAP_NORESERVE
+#define MAP_NORESERVE 0
 #endif
 
 #include "table_internal.h"
@@ -1205,6 +1209,8 @@ typedef struct pcol {
     size_t chars_cap;
     int64_t *offsets;
     unsigned char *missing;
+    /* bytes of each array's own mapping (see arr_resize); 0: a malloc block */
+    size_t vals_map, chars_map, offsets_map, missing_map;
 } pcol;
 
 struct dojo_csv_reader {
@@ -1256,8 +1262,11 @@ struct dojo_csv_reader {
     int whole;        /* reading a whole file in one chunk: a split may parallelise it */
     int nosplit;      /* never split (the other thread is busy with another file) */
     int shared;       /* a split worker: names, na values and outmap belong to its parent */
+    int mapped;       /* new value arrays are mappings of their own (a split read) */
     int64_t buf_off;  /* offset in the data of buf[0] */
     int64_t stop_at;  /* stop at the record starting here (-1: none): a split's boundary */
+    int64_t mark_off;  /* a split's first half: the position and rows at the last */
+    size_t mark_rows;  /* make_ready (rows_to_split) */
     int stop_mismatch; /* no record started exactly at stop_at */
     int64_t pq_line; /* a record cut inside a quoted field: where the quote opened */
     size_t pq_col;
@@ -1544,6 +1553,116 @@ static int classify(rd *r, const unsigned char *f, size_t n, numv *v)
     return v->kind = N_NONE;
 }
 
+/* ---- arrays: malloc blocks or mappings of their own -----------------------------------
+ *
+ * In a split read (see "splitting" below) the value arrays of both halves are anonymous
+ * mappings of their own (MAP_NORESERVE: only the pages written count) instead of malloc
+ * blocks, so that the merge can move the second half's pages into the first half's array
+ * with mremap instead of copying them into fresh pages. Each array's mapping size is kept
+ * beside it (pcol, dj_col: *_map, 0 for a malloc block) and decides how it is grown
+ * (mremap), trimmed (munmap of the tail) and freed (munmap). */
+
+#if defined(__linux__) && defined(MREMAP_MAYMOVE) && defined(MREMAP_FIXED)
+#define HAVE_MOVE 1
+#else
+#define HAVE_MOVE 0
+#endif
+
+static size_t page_size(void)
+{
+    static size_t ps;
+    size_t v = __atomic_load_n(&ps, __ATOMIC_RELAXED);
+    if (!v) {
+        long p = sysconf(_SC_PAGESIZE);
+        v = p > 0 ? (size_t)p : 4096;
+        __atomic_store_n(&ps, v, __ATOMIC_RELAXED);
+    }
+    return v;
+}
+
+static size_t page_up(size_t n)
+{
+    size_t ps = page_size();
+    return (n + ps - 1) & ~(ps - 1);
+}
+
+/* How a split read keeps its arrays: 0 malloc blocks (merged by copying, as without Linux),
+   1 mappings whose pages the merge moves, 2 mappings merged by copying (as when mremap
+   fails). $DOJO_CSV_SPLIT_MAP ("0" or "copy") picks the other two for the tests. */
+static int map_mode(void)
+{
+    if (!HAVE_MOVE)
+        return 0;
+    const char *e = getenv("DOJO_CSV_SPLIT_MAP");
+    if (e && strcmp(e, "0") == 0)
+        return 0;
+    return e && strcmp(e, "copy") == 0 ? 2 : 1;
+}
+
+/* A fresh zero-filled mapping of at least bytes (*map gets its size), or NULL. */
+static void *map_new(size_t bytes, size_t *map)
+{
+    size_t len = page_up(bytes ? bytes : 1);
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    dj_big_hint(p, len);
+    *map = len;
+    return p;
+}
+
+/* realloc for arrays: p (a mapping of *map bytes, or a malloc block when *map == 0) made to
+   hold bytes, its contents kept up to the smaller size. A NULL p is allocated: a mapping when
+   mapped. Growing a mapping adds zero bytes; growing a malloc block, undefined ones. Returns
+   the array, or NULL (p untouched). Shrinking a mapping cannot fail. */
+static void *arr_resize(void *p, size_t *map, size_t bytes, int mapped)
+{
+    if (!p) {
+        *map = 0;
+        return mapped ? map_new(bytes, map) : dj_big_alloc(bytes ? bytes : 1);
+    }
+    if (!*map)
+        return dj_big_realloc(p, bytes);
+    size_t len = page_up(bytes ? bytes : 1);
+    if (len <= *map) {
+        if (len < *map)
+            munmap((char *)p + len, *map - len); /* the tail may span several mappings */
+        *map = len;
+        return p;
+    }
+#if HAVE_MOVE
+    void *q = mremap(p, *map, len, MREMAP_MAYMOVE);
+    if (q != MAP_FAILED) {
+        dj_big_hint(q, len);
+        *map = len;
+        return q;
+    }
+#endif
+    /* (a merged array spans several mappings, which mremap does not grow) */
+    size_t nmap;
+    void *q2 = map_new(len, &nmap);
+    if (!q2)
+        return NULL;
+    memcpy(q2, p, *map);
+    munmap(p, *map);
+    *map = nmap;
+    return q2;
+}
+
+/* A zero-filled array of bytes (calloc), a mapping when mapped. */
+static void *arr_zalloc(size_t bytes, size_t *map, int mapped)
+{
+    *map = 0;
+    return mapped ? map_new(bytes, map) : calloc(bytes ? bytes : 1, 1);
+}
+
+static void arr_free(void *p, size_t *map)
+{
+    dj_arr_free(p, *map);
+    *map = 0;
+}
+
 static int grow_rows(rd *r)
 {
     size_t ncap = r->rows_cap ? r->rows_cap + r->rows_cap / 2 : 4096;
@@ -1560,14 +1679,13 @@ static int grow_rows(rd *r)
         if (c->out < 0)
             continue;
         if (c->kind == K_INT || c->kind == K_FLOAT) {
-            void *p = c->vals ? dj_big_realloc(c->vals, ncap * sizeof(v8))
-                              : dj_big_alloc(ncap * sizeof(v8));
+            void *p = arr_resize(c->vals, &c->vals_map, ncap * sizeof(v8), r->mapped);
             if (!p)
                 return oom(r);
             c->vals = p;
         } else if (c->kind == K_STR) {
-            void *p = c->offsets ? dj_big_realloc(c->offsets, (ncap + 1) * sizeof(int64_t))
-                                 : dj_big_alloc((ncap + 1) * sizeof(int64_t));
+            void *p = arr_resize(c->offsets, &c->offsets_map, (ncap + 1) * sizeof(int64_t),
+                                 r->mapped);
             if (!p)
                 return oom(r);
             if (!c->offsets)
@@ -1575,11 +1693,15 @@ static int grow_rows(rd *r)
             c->offsets = p;
         }
         if (c->missing) {
-            void *p = realloc(c->missing, ncap);
+            size_t old_map = c->missing_map;
+            void *p = arr_resize(c->missing, &c->missing_map, ncap, 0);
             if (!p)
                 return oom(r);
             c->missing = p;
-            memset(c->missing + r->rows_cap, 0, ncap - r->rows_cap);
+            /* a mapping grows with zeros: only the bytes it had past rows_cap are cleared */
+            size_t to = old_map ? (old_map < ncap ? old_map : ncap) : ncap;
+            if (to > r->rows_cap)
+                memset(c->missing + r->rows_cap, 0, to - r->rows_cap);
         }
     }
     r->rows_cap = ncap;
@@ -1599,12 +1721,32 @@ static void populate(void *base, size_t from, size_t to)
 
 #define READY_STEP ((size_t)1 << 18) /* rows mapped ahead at a time */
 
-static int make_ready(rd *r)
+/* The first half of a split whose pages the merge moves (mapped == 1): the rows left before
+   the split point, estimated from the bytes per row since the last call (at: the parse
+   position in buf), with 2% to spare; SIZE_MAX otherwise. Pages mapped ahead past the first
+   half's last row are replaced by the second half's, so the first half maps no more than it
+   will fill. */
+static size_t rows_to_split(rd *r, size_t at)
+{
+    int64_t here = r->buf_off + (int64_t)at, from = r->mark_off;
+    size_t rows = r->nrows - r->mark_rows;
+    r->mark_off = here;
+    r->mark_rows = r->nrows;
+    if (r->stop_at < 0 || r->mapped != 1 || rows < 4096 || here <= from || here >= r->stop_at)
+        return SIZE_MAX;
+    double left = (double)(r->stop_at - here) * (double)rows / (double)(here - from);
+    return left < 1e15 ? (size_t)(left * 1.02) + 64 : SIZE_MAX;
+}
+
+static int make_ready(rd *r, size_t at)
 {
     if (r->nrows >= r->rows_cap && grow_rows(r) < 0)
         return -1;
     size_t to = r->nrows + READY_STEP < r->rows_cap ? r->nrows + READY_STEP : r->rows_cap;
     if (r->rows_cap >= READY_STEP) {
+        size_t left = rows_to_split(r, at);
+        if (left < to - r->nrows)
+            to = r->nrows + left;
         for (size_t j = 0; j < r->ncols; j++) {
             pcol *c = &r->cols[j];
             if (c->out < 0)
@@ -1622,10 +1764,10 @@ static int make_ready(rd *r)
 
 static void free_storage(pcol *c)
 {
-    free(c->vals);
-    free(c->chars);
-    free(c->offsets);
-    free(c->missing);
+    arr_free(c->vals, &c->vals_map);
+    arr_free(c->chars, &c->chars_map);
+    arr_free(c->offsets, &c->offsets_map);
+    arr_free(c->missing, &c->missing_map);
     c->vals = NULL;
     c->chars = NULL;
     c->offsets = NULL;
@@ -1638,7 +1780,7 @@ static int set_missing(rd *r, pcol *c, size_t row)
     if (c->kind == K_SCAN || c->kind == K_SKIP)
         return 0;
     if (!c->missing) {
-        c->missing = calloc(r->rows_cap ? r->rows_cap : 1, 1);
+        c->missing = arr_zalloc(r->rows_cap, &c->missing_map, r->mapped);
         if (!c->missing)
             return oom(r);
     }
@@ -1663,7 +1805,7 @@ static int store_str(rd *r, pcol *c, size_t row, const unsigned char *f, size_t 
                 return oom(r);
             ncap *= 2;
         }
-        char *p = realloc(c->chars, ncap);
+        char *p = arr_resize(c->chars, &c->chars_map, ncap, r->mapped);
         if (!p)
             return oom(r);
         c->chars = p;
@@ -1733,9 +1875,9 @@ static int text_in_numeric(rd *r, pcol *c, size_t row, const unsigned char *f, s
         return 0;
     }
     if (!c->seen_text) { /* every earlier row is missing: becomes a string column here */
-        free(c->vals);
+        arr_free(c->vals, &c->vals_map);
         c->vals = NULL;
-        c->offsets = calloc(r->rows_cap + 1, sizeof(int64_t));
+        c->offsets = arr_zalloc((r->rows_cap + 1) * sizeof(int64_t), &c->offsets_map, r->mapped);
         if (!c->offsets)
             return oom(r);
         c->kind = K_STR;
@@ -2265,7 +2407,7 @@ static int parse_rows(rd *r)
             continue;
         }
         size_t row = r->nrows;
-        if (row >= r->rows_ready && make_ready(r) < 0)
+        if (row >= r->rows_ready && make_ready(r, (size_t)(p - buf)) < 0)
             return PR_ERR;
         if (fast) {
             size_t maxrows = r->rows_ready - row;
@@ -2827,36 +2969,42 @@ static dojo_table *finish_chunk(rd *r)
             c->kind = K_FLOAT;
         } else if (c->kind == K_INT && !c->seen_value && !c->forced && !c->locked)
             c->kind = K_FLOAT;
+        /* (an array that is a mapping is trimmed whatever rows_cap says: a merged split
+           leaves rows_cap at its rows, and the first half's array may reach further) */
         if (c->missing && n > 0) {
             size_t cnt = 0;
             for (size_t i = 0; i < n; i++)
                 cnt += c->missing[i];
             if (cnt) {
-                d.missing = n < r->rows_cap ? realloc(c->missing, n) : c->missing;
+                d.missing = n < r->rows_cap || c->missing_map
+                                ? arr_resize(c->missing, &c->missing_map, n, 0)
+                                : c->missing;
                 if (!d.missing)
                     d.missing = c->missing;
+                d.missing_map = c->missing_map;
                 d.nmissing = cnt;
             } else
-                free(c->missing);
+                arr_free(c->missing, &c->missing_map);
         } else
-            free(c->missing);
+            arr_free(c->missing, &c->missing_map);
         c->missing = NULL;
+        c->missing_map = 0;
         if (c->kind == K_STR) {
             d.type = DOJO_TYPE_STRING;
             if (!c->offsets) {
                 c->offsets = calloc(1, sizeof(int64_t));
                 if (!c->offsets)
                     goto nomem_d;
-            } else if (r->rows_cap > n) {
-                int64_t *o = realloc(c->offsets, (n + 1) * sizeof(int64_t));
+            } else if (r->rows_cap > n || c->offsets_map) {
+                int64_t *o = arr_resize(c->offsets, &c->offsets_map, (n + 1) * sizeof(int64_t), 0);
                 if (o)
                     c->offsets = o;
             }
             size_t total = (size_t)c->offsets[n];
             if (!c->chars)
                 c->chars = malloc(1);
-            else if (c->chars_cap > total) {
-                char *s = realloc(c->chars, total ? total : 1);
+            else if (c->chars_cap > total || c->chars_map) {
+                char *s = arr_resize(c->chars, &c->chars_map, total ? total : 1, 0);
                 if (s)
                     c->chars = s;
             }
@@ -2864,16 +3012,19 @@ static dojo_table *finish_chunk(rd *r)
                 goto nomem_d;
             d.chars = c->chars;
             d.offsets = c->offsets;
+            d.chars_map = c->chars_map;
+            d.offsets_map = c->offsets_map;
         } else {
             if (!c->vals) {
                 c->vals = calloc(1, sizeof(v8));
                 if (!c->vals)
                     goto nomem_d;
-            } else if (r->rows_cap > nv) {
-                v8 *v = realloc(c->vals, nv * sizeof(v8));
+            } else if (r->rows_cap > nv || c->vals_map) {
+                v8 *v = arr_resize(c->vals, &c->vals_map, nv * sizeof(v8), 0);
                 if (v)
                     c->vals = v;
             }
+            d.vals_map = c->vals_map;
             if (c->kind == K_INT) {
                 d.type = DOJO_TYPE_INT;
                 d.ints = (int64_t *)(void *)c->vals;
@@ -2885,6 +3036,7 @@ static dojo_table *finish_chunk(rd *r)
         c->vals = NULL;
         c->chars = NULL;
         c->offsets = NULL;
+        c->vals_map = c->chars_map = c->offsets_map = 0;
         c->chars_cap = 0;
         c->seen_value = c->seen_text = 0;
         if (dj_table_adopt(t, &d, n, 0, r->err, r->errlen) < 0)
@@ -2932,8 +3084,14 @@ static size_t estimate_rows(const rd *r, int64_t from, int64_t to)
  * neither side failed or needed a restart; otherwise the calling thread simply goes on
  * sequentially, which also gives every error its exact line number. The halves are merged
  * column by column: an int half meeting a float half is promoted, an all-missing half takes
- * the other's type, and a string half meeting numbers forces the usual restart. Arrays are
- * concatenated with the source half released as it is copied, so memory stays near the
+ * the other's type, and a string half meeting numbers forces the usual restart. The arrays
+ * of both halves are mappings of their own (see "arrays" above), and the merge moves the
+ * second half's pages into the first half's array (mremap) at the first page boundary after
+ * its data, then closes the gap of less than a page with one memmove in place (on two threads
+ * when big): no fresh page is written, where a copy would write as many as the second half
+ * holds, and each costs more than its copying (a page fault, zeroing, and the release of the
+ * source page). Without Linux's mremap, or when it fails, the second half is copied into the
+ * grown first array, its pages released as they are copied; either way memory stays near the
  * size of the data. */
 
 #define SPLIT_MIN ((int64_t)32 << 20)
@@ -2989,6 +3147,7 @@ static void split_end(split *sp)
 static int split_start(rd *r, split *sp)
 {
     memset(sp, 0, sizeof *sp);
+    r->mapped = 0;
     if (!r->whole || r->nosplit || r->s.fd < 0 || !r->s.seekable || r->s.gz || r->scanning)
         return 0;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -3014,6 +3173,7 @@ static int split_start(rd *r, split *sp)
     memset(&w->s, 0, sizeof w->s);
     w->s.fd = w->s.tee_fd = -1;
     w->shared = 1;
+    w->mapped = r->scatter ? 0 : map_mode(); /* (scattering fills the parent's arrays) */
     w->seen = NULL;
     w->whole = 0;
     w->stop_at = -1;
@@ -3062,12 +3222,16 @@ static int split_start(rd *r, split *sp)
         return 0;
     }
     sp->w = w;
+    r->mapped = w->mapped;
     if (start_thread(&sp->th, split_worker, sp) != 0) {
         reader_destroy(w);
         sp->w = NULL;
+        r->mapped = 0;
         return 0;
     }
     r->stop_at = start;
+    r->mark_off = here;
+    r->mark_rows = 0;
     r->stop_mismatch = 0;
     return 1;
 }
@@ -3092,8 +3256,8 @@ static void copy_release(void *dst, void *from, size_t bytes)
 }
 
 /* Gives half c of n rows the type kind t (an int half becoming float, or an all-missing
-   half becoming string). */
-static int convert_half(pcol *c, size_t n, int t)
+   half becoming string); mapped: a new array is a mapping. */
+static int convert_half(pcol *c, size_t n, int t, int mapped)
 {
     if (c->kind == t)
         return 0;
@@ -3104,19 +3268,29 @@ static int convert_half(pcol *c, size_t n, int t)
         return 0;
     }
     /* all missing (or no rows): an empty string column */
-    free(c->vals);
+    arr_free(c->vals, &c->vals_map);
     c->vals = NULL;
-    c->offsets = calloc(n + 1, sizeof(int64_t));
+    c->offsets = arr_zalloc((n + 1) * sizeof(int64_t), &c->offsets_map, mapped);
     if (!c->offsets)
         return -1;
     c->kind = K_STR;
     return 0;
 }
 
-/* The big copies of a merge, run by two threads: each job is cut in two. */
+/* The big moves of a merge, run by two threads: each job is cut in two. J_COPY copies
+   `from` (the worker's array) to dst, releasing `from` as it goes. J_SHIFT moves bytes down
+   within one array (dst below from, the ranges may overlap: a forward move); J_OFFSETS does
+   the same with int64 string offsets, adding add to each. */
+enum { J_COPY, J_SHIFT, J_OFFSETS };
+
 typedef struct copy_job {
+    int kind;
     void *dst, *from;
     size_t bytes;
+    int64_t add;
+    size_t cut;           /* the second part starts here */
+    unsigned char *saved; /* a cut shift: from[cut - gap, cut), which the second part
+                             overwrites, read before the parts start (gap = from - dst) */
 } copy_job;
 
 typedef struct copy_jobs {
@@ -3125,7 +3299,7 @@ typedef struct copy_jobs {
     size_t total;
 } copy_jobs;
 
-static int add_copy(copy_jobs *jobs, void *dst, void *from, size_t bytes)
+static int add_job(copy_jobs *jobs, int kind, void *dst, void *from, size_t bytes, int64_t add)
 {
     if (jobs->n == jobs->cap) {
         void *p = jobs->v;
@@ -3133,21 +3307,74 @@ static int add_copy(copy_jobs *jobs, void *dst, void *from, size_t bytes)
             return -1;
         jobs->v = p;
     }
-    jobs->v[jobs->n++] = (copy_job){dst, from, bytes};
+    jobs->v[jobs->n++] = (copy_job){kind, dst, from, bytes, add, 0, NULL};
     jobs->total += bytes;
     return 0;
 }
 
-/* Runs the first (half == 0) or the second half of every job. */
+/* A forward move of bytes from `from` down to dst (J_SHIFT or J_OFFSETS). */
+static void shift_range(int kind, char *dst, const char *from, size_t bytes, int64_t add)
+{
+    if (kind == J_SHIFT) {
+        memmove(dst, from, bytes);
+        return;
+    }
+    size_t k = bytes / sizeof(int64_t);
+    for (size_t i = 0; i < k; i++) { /* dst below from: each entry is read before written */
+        int64_t v;
+        memcpy(&v, from + i * sizeof v, sizeof v);
+        v += add;
+        memcpy(dst + i * sizeof v, &v, sizeof v);
+    }
+}
+
+/* Cuts every job in two parts (two: for two threads); a cut shift saves the bytes where the
+   parts meet. */
+static void cut_jobs(copy_jobs *jobs, int two)
+{
+    for (size_t i = 0; i < jobs->n; i++) {
+        copy_job *j = &jobs->v[i];
+        if (j->kind == J_COPY) {
+            j->cut = (j->bytes / 2) & ~(size_t)4095; /* whole pages stay whole on both sides */
+            continue;
+        }
+        size_t gap = (size_t)((char *)j->from - (char *)j->dst);
+        size_t cut = (j->bytes / 2) & ~(size_t)63;
+        j->cut = 0; /* all in the second part */
+        if (!two || cut < gap || cut == 0)
+            continue;
+        if (gap) {
+            if (!(j->saved = malloc(gap)))
+                continue;
+            memcpy(j->saved, (char *)j->from + cut - gap, gap);
+        }
+        j->cut = cut;
+    }
+}
+
+/* Runs the first (half == 0) or the second part of every job. The first part of a shift
+   writes dst[0, cut - gap) from from[0, cut - gap) and the rest from the saved bytes; the
+   second writes from dst[cut] on and reads from from[cut] on: neither reads what the other
+   writes. */
 static void run_copies(const copy_jobs *jobs, int half)
 {
     for (size_t i = 0; i < jobs->n; i++) {
         const copy_job *j = &jobs->v[i];
-        size_t cut = (j->bytes / 2) & ~(size_t)4095; /* whole pages stay whole on both sides */
-        if (half == 0)
-            copy_release(j->dst, j->from, cut);
-        else
-            copy_release((char *)j->dst + cut, (char *)j->from + cut, j->bytes - cut);
+        char *dst = j->dst, *from = j->from;
+        size_t cut = j->cut;
+        if (j->kind == J_COPY) {
+            if (half == 0)
+                copy_release(dst, from, cut);
+            else
+                copy_release(dst + cut, from + cut, j->bytes - cut);
+        } else if (half == 1)
+            shift_range(j->kind, dst + cut, from + cut, j->bytes - cut, j->add);
+        else if (cut) {
+            size_t gap = (size_t)(from - dst);
+            shift_range(j->kind, dst, from, cut - gap, j->add);
+            if (gap)
+                shift_range(j->kind, dst + cut - gap, (char *)j->saved, gap, j->add);
+        }
     }
 }
 
@@ -3159,66 +3386,129 @@ static void *copy_worker(void *arg)
 
 #define PARALLEL_COPY_MIN ((size_t)16 << 20) /* smaller merges copy on one thread */
 
-/* Copies every job, on two threads when the copies are big and two processors are online:
-   the copy writes fresh pages, and their faults cost more than the copying itself. */
-static void run_all_copies(const copy_jobs *jobs)
+/* Runs every job, on two threads when the moves are big and two processors are online:
+   memory bandwidth is shared, but a copy's fresh pages fault on both processors at once. */
+static void run_all_copies(copy_jobs *jobs)
 {
     pthread_t th;
-    if (jobs->total >= PARALLEL_COPY_MIN && sysconf(_SC_NPROCESSORS_ONLN) >= 2 &&
-        start_thread(&th, copy_worker, (void *)jobs) == 0) {
+    int two = jobs->total >= PARALLEL_COPY_MIN && sysconf(_SC_NPROCESSORS_ONLN) >= 2;
+    cut_jobs(jobs, two);
+    if (two && start_thread(&th, copy_worker, (void *)jobs) == 0) {
         run_copies(jobs, 0);
         pthread_join(th, NULL);
-        return;
+    } else {
+        run_copies(jobs, 0);
+        run_copies(jobs, 1);
     }
-    run_copies(jobs, 0);
-    run_copies(jobs, 1);
+    for (size_t i = 0; i < jobs->n; i++)
+        free(jobs->v[i].saved);
 }
 
-/* Appends half b (n2 rows) to half a (n1 rows), both of kind kind: a's arrays are grown,
-   the copies of b's values and bytes are added to jobs (b's arrays stay until they ran). */
-static int concat_halves(pcol *a, size_t n1, pcol *b, size_t n2, copy_jobs *jobs)
+/* Appends the bytes [skip, lb) of the worker's array *b (a mapping of *bmap bytes, or a
+   malloc block when *bmap == 0; NULL: that many zero bytes) to the first la bytes of the
+   array *a (*amap likewise; NULL: la zero bytes). The bytes are J_SHIFT bytes or J_OFFSETS
+   offsets (each raised by add). When both are mappings and mode is 1, b's pages are moved
+   (mremap) to the first page boundary of a at or after la, and a job moves them down to la
+   within a: only pages that hold data already are touched, plus at most one. Otherwise a
+   grows and a job copies b into it (today's merge, and the fallback when mremap fails).
+   What b still holds is freed by the caller once the jobs ran. Returns 0, or -1 when out
+   of memory. */
+static int append_arr(void **a, size_t *amap, size_t la, void **b, size_t *bmap, size_t lb,
+                      size_t skip, int kind, int64_t add, int mode, copy_jobs *jobs)
 {
-    size_t n = n1 + n2, nv = n ? n : 1;
+    size_t z = lb > skip ? lb - skip : 0, need = la + z;
+    if (need == 0)
+        need = sizeof(int64_t); /* at least one element */
+    void *p;
+    if (!*a) {
+        size_t bytes = mode == 1 && *b && *bmap ? page_up(la) + page_up(lb) : need;
+        if (!(p = arr_zalloc(bytes, amap, mode != 0)))
+            return -1;
+        *a = p;
+    }
+    if (!*b || z == 0) { /* only zeros (or nothing) to append */
+        size_t keep = page_up(la), old = *amap;
+        if (old && z) {
+            size_t e = keep < need ? keep : need;
+            memset((char *)*a + la, 0, e - la);
+            if (old > keep && madvise((char *)*a + keep, old - keep, MADV_DONTNEED) < 0)
+                memset((char *)*a + keep, 0, old - keep); /* (a locked mapping) */
+        }
+        if (!(p = arr_resize(*a, amap, need, 0)))
+            return -1;
+        *a = p;
+        if (!old && z)
+            memset((char *)*a + la, 0, z);
+        return 0;
+    }
+#if HAVE_MOVE
+    if (mode == 1 && *amap && *bmap) {
+        size_t at = page_up(la), plb = page_up(lb);
+        if (*bmap > plb) { /* pages mapped ahead past the worker's last row */
+            munmap((char *)*b + plb, *bmap - plb);
+            *bmap = plb;
+        }
+        if (*amap < at + plb) {
+            if (!(p = arr_resize(*a, amap, at + plb, 0)))
+                return -1;
+            *a = p;
+        }
+        char *to = (char *)*a + at;
+        if (mremap(*b, plb, plb, MREMAP_MAYMOVE | MREMAP_FIXED, to) == to) {
+            *b = NULL;
+            *bmap = 0;
+            if (at + skip == la && add == 0)
+                return 0;
+            return add_job(jobs, kind, (char *)*a + la, to + skip, z, add);
+        }
+    }
+#endif
+    if (!(p = arr_resize(*a, amap, need, 0)))
+        return -1;
+    *a = p;
+    if (kind == J_OFFSETS) { /* small next to the bytes: done here */
+        shift_range(J_OFFSETS, (char *)*a + la, (char *)*b + skip, z, add);
+        return 0;
+    }
+    return add_job(jobs, J_COPY, (char *)*a + la, (char *)*b + skip, z, 0);
+}
+
+/* Appends half b (n2 rows) to half a (n1 rows), both of kind kind: see append_arr; mode as
+   in map_mode. */
+static int concat_halves(pcol *a, size_t n1, pcol *b, size_t n2, int mode, copy_jobs *jobs)
+{
+    void *pa, *pb;
+    int rc = 0;
     if (a->kind == K_STR) {
         size_t t1 = a->offsets && n1 ? (size_t)a->offsets[n1] : 0;
         size_t t2 = b->offsets && n2 ? (size_t)b->offsets[n2] : 0;
-        char *ch = realloc(a->chars, t1 + t2 ? t1 + t2 : 1);
-        int64_t *of = realloc(a->offsets, (n + 1) * sizeof(int64_t));
-        if (!ch || !of) {
-            if (ch)
-                a->chars = ch;
-            if (of)
-                a->offsets = of;
+        pa = a->chars, pb = b->chars;
+        rc = append_arr(&pa, &a->chars_map, t1, &pb, &b->chars_map, t2, 0, J_SHIFT, 0, mode,
+                        jobs);
+        a->chars = pa, b->chars = pb;
+        if (rc < 0)
             return -1;
-        }
-        a->chars = ch;
-        a->offsets = of;
         a->chars_cap = t1 + t2 ? t1 + t2 : 1;
-        if (n1 == 0)
-            of[0] = 0;
-        if (t2 && add_copy(jobs, ch + t1, b->chars, t2) < 0)
-            return -1;
-        for (size_t i = 1; i <= n2; i++)
-            of[n1 + i] = (int64_t)t1 + b->offsets[i];
+        pa = a->offsets, pb = b->offsets;
+        rc = append_arr(&pa, &a->offsets_map, (n1 + 1) * sizeof(int64_t), &pb, &b->offsets_map,
+                        (n2 + 1) * sizeof(int64_t), sizeof(int64_t), J_OFFSETS, (int64_t)t1,
+                        mode, jobs);
+        a->offsets = pa, b->offsets = pb;
     } else {
-        v8 *v = dj_big_realloc(a->vals, nv * sizeof(v8));
-        if (!v)
-            return -1;
-        a->vals = v;
-        if (n2 && add_copy(jobs, v + n1, b->vals, n2 * sizeof(v8)) < 0)
-            return -1;
+        pa = a->vals, pb = b->vals;
+        rc = append_arr(&pa, &a->vals_map, n1 * sizeof(v8), &pb, &b->vals_map,
+                        n2 * sizeof(v8), 0, J_SHIFT, 0, mode, jobs);
+        a->vals = pa, b->vals = pb;
     }
+    if (rc < 0)
+        return -1;
     if (a->missing || b->missing) {
-        unsigned char *m = realloc(a->missing, nv);
-        if (!m)
+        pa = a->missing, pb = b->missing;
+        rc = append_arr(&pa, &a->missing_map, n1, &pb, &b->missing_map, n2, 0, J_SHIFT, 0,
+                        mode, jobs);
+        a->missing = pa, b->missing = pb;
+        if (rc < 0)
             return -1;
-        if (!a->missing)
-            memset(m, 0, n1);
-        a->missing = m;
-        if (b->missing)
-            memcpy(m + n1, b->missing, n2);
-        else
-            memset(m + n1, 0, n2);
     }
     a->seen_value |= b->seen_value;
     a->seen_text |= b->seen_text;
@@ -3285,8 +3575,9 @@ static int split_finish(rd *r, split *sp)
         pcol *a = &r->cols[j], *b = &w->cols[j];
         if (a->out < 0)
             continue;
-        if (convert_half(a, n1, target[j]) < 0 || convert_half(b, n2, target[j]) < 0 ||
-            concat_halves(a, n1, b, n2, &jobs) < 0) {
+        if (convert_half(a, n1, target[j], r->mapped != 0) < 0 ||
+            convert_half(b, n2, target[j], w->mapped != 0) < 0 ||
+            concat_halves(a, n1, b, n2, r->mapped, &jobs) < 0) {
             free(jobs.v);
             free(target);
             reader_destroy(w);

@@ -837,10 +837,11 @@ int dojo_index_align(const dojo_index *x, const dojo_table *other, size_t col,
         for (size_t j = 0; j < ncols; j++) {
             dj_col *d = &out[j];
             if (d->missing && d->nmissing == 0) {
-                free(d->missing);
+                dj_arr_free(d->missing, d->missing_map);
                 d->missing = NULL;
+                d->missing_map = 0;
             }
-            if (d->type == DOJO_TYPE_STRING && used[j] > 0) {
+            if (d->type == DOJO_TYPE_STRING && used[j] > 0 && !d->chars_map) {
                 char *ch = realloc(d->chars, used[j]); /* shrinks: cannot fail for good */
                 if (ch)
                     d->chars = ch;

@@ -12,23 +12,34 @@
  * hands its finished arrays over with dj_table_adopt (no copy), while dojo_table_add_*
  * copy the caller's data and normalise it (mask bytes to 0/1, missing slots neutral,
  * string offsets rebased to 0). take gathers rows column by column; select deep-copies
- * columns, so the result never shares memory with its source.
+ * columns, so the result never shares memory with its source. An adopted array may be a
+ * mapping of its own rather than a malloc block (a split CSV read); the column records its
+ * size and dj_col_clear unmaps it.
  */
 #define _GNU_SOURCE
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "table_internal.h"
+
+void dj_arr_free(void *p, size_t map)
+{
+    if (map)
+        munmap(p, map);
+    else
+        free(p);
+}
 
 void dj_col_clear(dj_col *c)
 {
     free(c->name);
-    free(c->ints);
-    free(c->floats);
-    free(c->chars);
-    free(c->offsets);
-    free(c->missing);
+    dj_arr_free(c->ints, c->ints ? c->vals_map : 0);
+    dj_arr_free(c->floats, c->floats ? c->vals_map : 0);
+    dj_arr_free(c->chars, c->chars_map);
+    dj_arr_free(c->offsets, c->offsets_map);
+    dj_arr_free(c->missing, c->missing_map);
     memset(c, 0, sizeof *c);
 }
 

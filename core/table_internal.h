@@ -11,7 +11,11 @@
 
 /* One column. Exactly one of ints, floats or (chars, offsets) is set, by type. The arrays
    always hold at least one element, so that a column of 0 rows still has non-NULL data.
-   A missing row holds 0, NaN or an empty string. missing is NULL when nmissing == 0. */
+   A missing row holds 0, NaN or an empty string. missing is NULL when nmissing == 0.
+   An array is a malloc block, or, when its *_map is not 0, an anonymous mapping of its own
+   of that many bytes (a whole number of pages, starting at the array), released with munmap:
+   the CSV reader's split reads build their arrays so (csv.c, "splitting"). Whatever frees or
+   reallocs a column's array goes through dj_arr_free or looks at its *_map. */
 typedef struct dj_col {
     char *name;
     int type;               /* DOJO_TYPE_* */
@@ -21,7 +25,12 @@ typedef struct dj_col {
     int64_t *offsets;       /* nrows + 1 entries, offsets[0] == 0 */
     unsigned char *missing; /* one byte per row, 1 = missing */
     size_t nmissing;
+    size_t vals_map;        /* ints or floats (whichever is set) */
+    size_t chars_map, offsets_map, missing_map;
 } dj_col;
+
+/* Releases array p: free(p) when map == 0, else munmap(p, map). */
+void dj_arr_free(void *p, size_t map);
 
 struct dojo_table {
     size_t nrows;

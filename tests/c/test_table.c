@@ -1814,6 +1814,200 @@ static void t_split(void)
     free(b.s);
 }
 
+/* The records in the first half of a split of CSV text data (header first): the split point
+   is the first line feed at or after the middle of the file (csv.c, split_start). */
+static size_t first_half_rows(const char *data, size_t len)
+{
+    const char *nl = memchr(data + len / 2, '\n', len - len / 2);
+    size_t start = nl ? (size_t)(nl - data) + 1 : len, n = 0;
+    for (size_t i = 0; i < start; i++)
+        n += data[i] == '\n';
+    return n - 1;
+}
+
+/* Whether a column's data is page-aligned, as a mapping of its own is (a malloc block of
+   these sizes is not). */
+static int page_aligned(const void *p)
+{
+    return ((uintptr_t)p & ((uintptr_t)sysconf(_SC_PAGESIZE) - 1)) == 0;
+}
+
+/* Split reads whose arrays are mappings merged by moving pages (csv.c, append_arr): the
+   first half ending at many offsets within a page, types meeting across the halves, masks
+   in one half only, a merge big enough for two threads, the fallbacks (malloc arrays;
+   mappings merged by copying), and tables of such reads taken, selected, indexed, joined,
+   written and freed (AddressSanitizer names a wrong free). */
+static void t_split_merge(void)
+{
+    char why[600];
+    setenv("DOJO_CSV_SPLIT_MIN", "1", 1);
+    /* a prefix of these records is a file: header, then id, float, string of varying
+       length, a column missing now and then, one missing in the first rows only (the first
+       half's mask alone), one missing in the last rows only (the second half's alone) */
+    size_t nmax = 3400;
+    sbuf b = {0};
+    sb_str(&b, "id,x,s,m,mf,ml\n");
+    size_t *ends = malloc((nmax + 1) * sizeof *ends);
+    ends[0] = b.len;
+    for (size_t i = 0; i < nmax; i++) {
+        char m[24] = "", mf[24] = "", ml[24] = "";
+        if (i % 3)
+            snprintf(m, sizeof m, "%zu", i * 7);
+        if (i >= 5)
+            snprintf(mf, sizeof mf, "%zu", i);
+        if (i < 2000)
+            snprintf(ml, sizeof ml, "%zu.25", i);
+        sb_printf(&b, "%zu,%zu.5,s%.*s,%s,%s,%s\n", i, i, (int)(i % 13), "abcdefghijklm", m, mf,
+                  ml);
+        ends[i + 1] = b.len;
+    }
+    /* residues of the first half's rows modulo 512 (its int64 values end at 8 * that offset
+       in a 4 KiB page): 0..15, every 16th, 496..511 */
+    char want[512] = {0}, done[512] = {0};
+    for (int r = 0; r < 512; r++)
+        want[r] = r < 16 || r % 16 == 0 || r >= 496;
+    int nwant = 0, ndone = 0, good = 1, aligned = 1;
+    for (int r = 0; r < 512; r++)
+        nwant += want[r];
+    for (size_t n = 2048; n <= nmax && ndone < nwant; n++) {
+        size_t n1 = first_half_rows(b.s, ends[n]) % 512;
+        if (!want[n1] || done[n1])
+            continue;
+        done[n1] = 1;
+        ndone++;
+        if (good && !same_both_ways("merge1.csv", b.s, ends[n], why, sizeof why)) {
+            CHECK(0, "%zu rows (the first half's rows %% 512 = %zu): %s", n, n1, why);
+            good = 0;
+        }
+#ifdef __linux__
+        dojo_table *t = dojo_table_read_csv(tpath("merge1.csv"), NULL, why, sizeof why);
+        for (size_t j = 0; t && j < dojo_table_ncols(t); j++) {
+            int ty = dojo_table_column_type(t, j);
+            const void *d = dojo_table_column_strings(t, j, NULL);
+            if (ty == DOJO_TYPE_INT)
+                d = dojo_table_column_ints(t, j);
+            else if (ty == DOJO_TYPE_FLOAT)
+                d = dojo_table_column_floats(t, j);
+            aligned &= page_aligned(d);
+        }
+        dojo_table_free(t);
+#endif
+    }
+    CHECK(ndone == nwant, "residues covered: %d of %d", ndone, nwant);
+#ifdef __linux__
+    CHECK(aligned, "the arrays of a split read are mappings of their own");
+#endif
+    /* types across the halves, in the three ways of keeping the arrays: a int then float,
+       b float then int, c missing then int, d int then missing, e all missing, f missing then
+       text, g text then missing, h missing then float, s text in both */
+    size_t n = 6000;
+    sbuf t2 = {0};
+    sb_str(&t2, "a,b,c,d,e,f,g,h,s\n");
+    for (size_t i = 0; i < n; i++) {
+        int first = i < n / 2 - 100, second = i > n / 2 + 100;
+        sb_printf(&t2, "%s,%s,%s,%s,,%s,%s,%s,%s\n",
+                  first ? "1" : second ? "2.5" : "3", first ? "0.5" : "7",
+                  first ? "" : "4", second ? "" : "5", first ? "" : "w", second ? "" : "v",
+                  first ? "" : "1e3", i % 2 ? "x" : "yz");
+    }
+    const char *modes[] = {NULL, "copy", "0"};
+    for (int k = 0; k < 3; k++) {
+        if (modes[k])
+            setenv("DOJO_CSV_SPLIT_MAP", modes[k], 1);
+        CHECK(same_both_ways("merge2.csv", t2.s, t2.len, why, sizeof why),
+              "types across halves (%s): %s", modes[k] ? modes[k] : "moved", why);
+        dojo_table *t = dojo_table_read_csv(tpath("merge2.csv"), NULL, why, sizeof why);
+        CHECK(t && type_of(t, "a") == DOJO_TYPE_FLOAT && type_of(t, "b") == DOJO_TYPE_FLOAT &&
+                  type_of(t, "c") == DOJO_TYPE_INT && type_of(t, "d") == DOJO_TYPE_INT &&
+                  type_of(t, "e") == DOJO_TYPE_FLOAT && type_of(t, "f") == DOJO_TYPE_STRING &&
+                  type_of(t, "g") == DOJO_TYPE_STRING && type_of(t, "h") == DOJO_TYPE_FLOAT &&
+                  getf(t, "a", 0) == 1 && getf(t, "a", n - 1) == 2.5 && geti(t, "c", n - 1) == 4 &&
+                  miss(t, "c", 0) && miss(t, "d", n - 1) && isnan(getf(t, "e", n / 2)),
+              "types (%s): %s", modes[k] ? modes[k] : "moved", t ? "values" : why);
+        dojo_table_free(t);
+        for (size_t r = 0; r < 512 && k > 0; r += 73) { /* the fallbacks at a few residues */
+            for (size_t m2 = 2048; m2 <= nmax; m2++)
+                if (first_half_rows(b.s, ends[m2]) % 512 == r) {
+                    CHECK(same_both_ways("merge1.csv", b.s, ends[m2], why, sizeof why),
+                          "%s, residue %zu: %s", modes[k], r, why);
+                    break;
+                }
+        }
+        unsetenv("DOJO_CSV_SPLIT_MAP");
+    }
+    /* a table of a split read, used and freed every way */
+    dojo_table *t = dojo_table_read_csv(tpath("merge2.csv"), NULL, why, sizeof why);
+    int64_t rows[] = {0, (int64_t)n - 1, (int64_t)n / 2, 7};
+    dojo_table *tk = t ? dojo_table_take(t, rows, 4, why, sizeof why) : NULL;
+    CHECK(tk && getf(tk, "a", 1) == 2.5 && !strcmp(gets_(tk, "g", 3), "v"), "take: %s", why);
+    const char *names[] = {"s", "c"};
+    dojo_table *sel = t ? dojo_table_select(t, names, 2, why, sizeof why) : NULL;
+    CHECK(sel && dojo_table_nrows(sel) == n && miss(sel, "c", 0), "select: %s", why);
+    size_t len = 0;
+    char *text = t ? dojo_table_format_csv(t, &len, why, sizeof why) : NULL;
+    dojo_table *back = text ? dojo_table_parse_csv(text, len, NULL, why, sizeof why) : NULL;
+    CHECK(back && tables_equal(t, back, why, sizeof why), "written and read back: %s", why);
+    dojo_free(text);
+    dojo_table_free(back);
+    dojo_table_free(tk);
+    dojo_table_free(sel);
+    dojo_table_free(t);
+    /* ids of a split read, indexed, joined and aligned */
+    size_t nid = 4000;
+    sbuf ib = {0};
+    sb_str(&ib, "id,v,w\n");
+    for (size_t i = 0; i < nid; i++)
+        sb_printf(&ib, "%zu,%zu.5,k%zu\n", (i * 7919) % nid, i, i % 31);
+    write_file(tpath("merge3.csv"), ib.s, ib.len);
+    dojo_table *ids = dojo_table_read_csv(tpath("merge3.csv"), NULL, why, sizeof why);
+    dojo_index *x = ids ? dojo_index_new(ids, 0, why, sizeof why) : NULL;
+    dojo_index *xs = ids ? dojo_index_new(ids, 2, why, sizeof why) : NULL;
+    CHECK(x && xs && dojo_index_find_int(x, (int64_t)((5 * 7919) % nid)) == 5 &&
+              dojo_index_nkeys(xs) == 31,
+          "indexed: %s", why);
+    dojo_table *other = dojo_table_read_csv(tpath("merge3.csv"), NULL, why, sizeof why);
+    int64_t *jr = malloc(nid * sizeof *jr);
+    dojo_join st;
+    dojo_table *al = NULL;
+    CHECK(x && other && dojo_index_join(x, other, 0, jr, &st, NULL, 0, why, sizeof why) == 0 &&
+              st.unmatched == 0 && st.missing == 0 && jr[nid - 1] == (int64_t)nid - 1,
+          "joined: %s", why);
+    CHECK(x && other &&
+              dojo_index_align(x, other, 0, NULL, 0, &al, &st, NULL, 0, why, sizeof why) == 0 &&
+              al && tables_equal(ids, al, why, sizeof why),
+          "aligned: %s", why);
+    free(jr);
+    dojo_table_free(al);
+    dojo_index_free(x);
+    dojo_index_free(xs);
+    dojo_table_free(other);
+    dojo_table_free(ids);
+    /* a merge big enough to move on two threads (at least 16 MiB): ints, floats, text,
+       a mask in both halves */
+    size_t nb = 1200000;
+    b.len = 0;
+    sb_str(&b, "id,x,y,s,m\n");
+    for (size_t i = 0; i < nb; i++)
+        sb_printf(&b, "%zu,%zu.5,%zu,t%zu,%s\n", i, i % 1000, i % 7, i % 100, i % 5 ? "1" : "");
+    CHECK(same_both_ways("merge4.csv", b.s, b.len, why, sizeof why), "a big merge: %s", why);
+    unsetenv("DOJO_CSV_SPLIT_MIN");
+    free(ib.s);
+    free(t2.s);
+    free(ends);
+    free(b.s);
+}
+
+/* The split cases with the split's arrays kept the two other ways: malloc blocks merged by
+   copying (as without Linux), mappings merged by copying (as when mremap fails). */
+static void t_split_fallbacks(void)
+{
+    setenv("DOJO_CSV_SPLIT_MAP", "0", 1);
+    t_split();
+    setenv("DOJO_CSV_SPLIT_MAP", "copy", 1);
+    t_split();
+    unsetenv("DOJO_CSV_SPLIT_MAP");
+}
+
 /* dojo_table_read_csv2 gives for each file what dojo_table_read_csv gives (tables and
    errors), whether the files are read at once or one after the other (sizes far apart). */
 /* Reads content as a submission aligned to answers (ids: keys) with float columns a, b;
@@ -2824,6 +3018,8 @@ void test_table(void)
         {"csv stream: later misfit is an error; first-chunk restart", t_stream_misfit},
         {"csv: non-seekable input (pipe) with a restart", t_pipe},
         {"csv: a big file split between two threads equals one thread", t_split},
+        {"csv: split reads merge their halves by moving pages", t_split_merge},
+        {"csv: split reads merged by copying (malloc arrays; mremap failing)", t_split_fallbacks},
         {"csv: two files read at once equal each read alone", t_read2},
         {"csv: a submission read straight into the answers' order; only the clean case", t_read_aligned},
         {"csv: a submission scored while it is read (dojo_score_stream); only the clean case", t_score_stream},
