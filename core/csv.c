@@ -31,7 +31,11 @@
  * consecutive fields parse independently: quick_num16 (SSSE3: up to 16 bytes checked,
  * the dot squeezed out and the digits folded at once) or quick_num (scalar, 8 + 8 digits),
  * else parse_num; the first record that is anything but plain numbers goes through the
- * record-by-record paths.
+ * record-by-record paths. The same loop serves a grading's submission keyed by the answers'
+ * integer ids in two more ways: scattered (dojo_table_read_csv_aligned: each record's values
+ * stored at its answer row) and streamed (dj_csv_stream: nothing stored; each record's row
+ * and values go, in batches, to a sink that scores them, core/score_stream.c); both take
+ * only the clean case and say so, and the caller then reads the file the ordinary way.
  *
  * Values and types. Each materialised column stores its values as the rows arrive, in an
  * array of its current type, written at the index of the record being parsed (so that
@@ -428,6 +432,8 @@ static inline int quick_num(const unsigned char *s, const unsigned char *e, numv
 __attribute__((target("ssse3"))) static inline int quick_num16(const unsigned char *s,
                                                                const unsigned char *e, numv *v)
 {
+    if (e - s <= 8) /* a short field: the scalar fold is fewer instructions */
+        return quick_num(s, e, v);
     int neg = *s == '-';
     s += neg;
     size_t len = (size_t)(e - s);

@@ -4,11 +4,14 @@
 -- The hot work is the kernel's: both CSV files are read by the C reader (the submission as
 -- untrusted: no symbolic links, FIFOs or devices, a size cap), ids are joined through hash
 -- indexes (the answers' rows gathered into the submission's order), and the metric runs on
--- the columns in place. A one-column numeric submission keyed by integer ids is first read
--- straight into the answers' order instead (read_aligned: no ids stored, no join); whenever
--- that read does not take the file, or anything after it fails, the ordinary path runs, so
--- every check and message is the ordinary path's. Lua decides what is checked and says what
--- is wrong, in one sentence naming the problem.
+-- the columns in place. A submission keyed by integer ids and scored by a metric the kernel
+-- streams (roc_auc, mse, rmse, mae, rmsle, log_loss_multiclass; no parameters, no split)
+-- is scored while it is read (score_stream: nothing stored, no join); another one-column
+-- numeric submission keyed by integer ids is read straight into the answers' order
+-- (read_aligned: no ids stored, no join). Whenever either does not take the file, or
+-- anything after it fails, the ordinary path runs, so every check and message is the
+-- ordinary path's. Lua decides what is checked and says what is wrong, in one sentence
+-- naming the problem.
 local core = require "dojo.core"
 local dtable = require "dojo.table"
 local metrics = require "dojo.metrics"
