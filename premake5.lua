@@ -119,6 +119,14 @@ project "dojo_bench_csv"
   linkoptions { "-Wl,-rpath,'$$ORIGIN/../lib'" }
   outdirs("bin")
 
+-- build/bin/dojo_bench_auc: the roc_auc kernel's microbenchmark (bench/auc_bench.c).
+project "dojo_bench_auc"
+  kind "ConsoleApp"
+  files { "bench/auc_bench.c" }
+  links { "dojo", "m" }
+  linkoptions { "-Wl,-rpath,'$$ORIGIN/../lib'" }
+  outdirs("bin")
+
 -- build/bin/dojo_bench_sandbox: the sandbox benchmark (bench/sandbox runs it).
 project "dojo_bench_sandbox"
   kind "ConsoleApp"
