@@ -10,6 +10,7 @@
  *   uniform  scores uniform in [0, 1] rounded to 10 decimals (the grade benchmark's data)
  *   ties     100 distinct scores
  *   skewed   u^8 (scores crowding near 0: many exponents, uneven buckets)
+ *   clipped  uniform, but a tenth exactly 0 and a tenth exactly 1 (clipped probabilities)
  *   ap       the uniform data, average_precision
  * Run with `taskset` or alone: the machine's other load shows in the wall time.
  */
@@ -49,7 +50,7 @@ static int cmp(const void *a, const void *b)
 int main(int argc, char **argv)
 {
     if (argc != 4) {
-        fprintf(stderr, "usage: auc_bench uniform|ties|skewed|ap N REPS\n");
+        fprintf(stderr, "usage: auc_bench uniform|ties|skewed|clipped|ap N REPS\n");
         return 2;
     }
     const char *c = argv[1];
@@ -70,6 +71,10 @@ int main(int argc, char **argv)
             p[i] = floor(u * 100) / 100;
         else if (strcmp(c, "skewed") == 0)
             p[i] = pow(u, 8);
+        else if (strcmp(c, "clipped") == 0) {
+            uint64_t r = rng() % 10;
+            p[i] = r == 0 ? 0.0 : r == 1 ? 1.0 : round(u * 1e10) / 1e10;
+        }
         else
             p[i] = round(u * 1e10) / 1e10;
     }
