@@ -104,9 +104,10 @@ project "dojo_cli"
 -- build/bin/dojo_test: the C tests (TAP).
 project "dojo_test"
   kind "ConsoleApp"
-  -- the Landlock and seccomp layers are internal (not exported by libdojo): their tests
-  -- link the objects directly
-  files { "tests/c/*.c", "tests/c/*.h", "core/landlock.c", "core/seccomp.c", "core/fsio.c" }
+  -- the Landlock and seccomp layers and the ranking kernels' key entry points are internal
+  -- (not exported by libdojo): their tests link the objects directly
+  files { "tests/c/*.c", "tests/c/*.h", "core/landlock.c", "core/seccomp.c", "core/fsio.c",
+          "core/par.c", "core/metrics/ranking.c", "core/metrics/sort.c" }
   links { "dojo", "seccomp", "pthread", "z", "pcre2-8", "m" }
   linkoptions { "-Wl,-rpath,'$$ORIGIN/../lib'" }
   outdirs("bin")
