@@ -7,10 +7,12 @@
  * with its row's weight: mlsp-2013-birds scores one AUC over every cell); the *_mean_columns
  * and macro_ names average a score per column (sklearn's average='macro' on a
  * multilabel-indicator matrix). A "view" names the cells one score reads: a base pointer, a
- * stride and a count. Curves come from one stable argsort of the predictions (radix sort,
- * O(n)) walked from the highest score down, one step per group of tied scores -- exactly the
+ * stride and a count. Curves come from the predictions in order (radix sorts, O(n): a stable
+ * argsort with weights, else the positives' and negatives' keys walked range by range)
+ * walked from the highest score down, one step per group of tied scores -- exactly the
  * distinct thresholds sklearn's _binary_clf_curve keeps -- so ties get sklearn's treatment:
- * AUC's trapezoid gives a tied positive/negative pair one half. Sums are compensated.
+ * AUC's trapezoid gives a tied positive/negative pair one half. Sums are compensated (and
+ * exact integers for unweighted AUC). djm_auc_keys and djm_ap_keys take the keys directly.
  */
 #include <stdlib.h>
 
@@ -137,8 +139,7 @@ static int check_binary(const view *v, const char *name, size_t *npos, size_t *n
 /* The curve through the distinct thresholds, from the highest prediction down: for each
    group of tied predictions, the weight of its positives (tg) and negatives (fg), and the
    cumulated weights before it (tp0, fp0). Unweighted, the positives' and the negatives'
-   predictions are sorted apart and merged (walk_unweighted), and the counts are exact
-   integers. Weighted, the cells are sorted by prediction with their cell number riding
+   keys are walked range by range (walk_keys), and the counts are exact integers. Weighted, the cells are sorted by prediction with their cell number riding
    along, then the weights and labels are gathered into that order, so the walk reads memory
    in order and has no data-dependent branch per cell (random reads with unpredictable
    branches would stall on every cache miss). */

@@ -1,6 +1,8 @@
 /*
  * sort.c -- the sorting the metric kernels need: a stable LSD radix sort of 64-bit keys
- * (with an optional 32-bit payload), argsort of doubles and scipy-style average ranks.
+ * (with an optional 32-bit payload), argsort of doubles and scipy-style average ranks, and a
+ * walk of two classes of keys range by range in key order (djm_visit_pairs, for the
+ * unweighted ranking metrics; described at its section below).
  *
  * Theory of operation: a double maps to an unsigned key with the same order (flip every bit
  * of a negative number, set the sign bit of a positive one; -0.0 becomes 0.0 first). Keys
