@@ -104,9 +104,10 @@ project "dojo_cli"
 -- build/bin/dojo_test: the C tests (TAP).
 project "dojo_test"
   kind "ConsoleApp"
-  -- the Landlock and seccomp layers are internal (not exported by libdojo): their tests
-  -- link the objects directly
-  files { "tests/c/*.c", "tests/c/*.h", "core/landlock.c", "core/seccomp.c", "core/fsio.c" }
+  -- the Landlock and seccomp layers and the ranking kernels' key entry points are internal
+  -- (not exported by libdojo): their tests link the objects directly
+  files { "tests/c/*.c", "tests/c/*.h", "core/landlock.c", "core/seccomp.c", "core/fsio.c",
+          "core/par.c", "core/metrics/ranking.c", "core/metrics/sort.c" }
   links { "dojo", "seccomp", "pthread", "z", "pcre2-8", "m" }
   linkoptions { "-Wl,-rpath,'$$ORIGIN/../lib'" }
   outdirs("bin")
@@ -116,6 +117,14 @@ project "dojo_bench_csv"
   kind "ConsoleApp"
   files { "bench/csv_bench.c" }
   links { "dojo" }
+  linkoptions { "-Wl,-rpath,'$$ORIGIN/../lib'" }
+  outdirs("bin")
+
+-- build/bin/dojo_bench_auc: the roc_auc kernel's microbenchmark (bench/auc_bench.c).
+project "dojo_bench_auc"
+  kind "ConsoleApp"
+  files { "bench/auc_bench.c" }
+  links { "dojo", "m" }
   linkoptions { "-Wl,-rpath,'$$ORIGIN/../lib'" }
   outdirs("bin")
 

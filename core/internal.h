@@ -67,6 +67,10 @@ void *dj_big_alloc(size_t bytes);
 void *dj_big_realloc(void *p, size_t bytes);
 /* The huge-page hint on the whole pages of p[0..bytes) (no effect under DJ_BIG_MIN). */
 void dj_big_hint(void *p, size_t bytes);
+/* Makes the whole pages of p[0..bytes) present and writable at once (MADV_POPULATE_WRITE; no
+   effect under DJ_BIG_MIN or before Linux 5.14): for fresh memory about to be written
+   whole, one call costs about a quarter less kernel time than a fault per page. */
+void dj_big_populate(void *p, size_t bytes);
 
 /* Two independent tasks: fa(a) on a helper thread (every signal blocked, so that the host's
    signals keep going to its own threads) and fb(b) on the calling thread; returns when both

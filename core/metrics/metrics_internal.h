@@ -164,6 +164,19 @@ int djm_argsort_keys(const double *x, size_t n, size_t stride, uint64_t **keys,
 /* Average ranks (1-based, ties share the mean of their positions; scipy's rankdata
    'average') of x[i * stride]. -1: out of memory. */
 int djm_rank_average(const double *x, size_t n, size_t stride, double *rank);
+/* Two classes of keys, p and q (unsorted; both are overwritten: their keys are moved),
+   visited by ranges of keys from the highest down, as a merge of the two sorted arrays would
+   meet them. Each range goes to fn as one array x[0, n) sorted ascending, where x >> 1 is the
+   key less a base of the range (equal keys, equal values) and x & 1 is 1 for a key of p and
+   0 for one of q, with the numbers of keys of p and of q above the range; all keys equal to
+   one of a range are in it. With `lower`, the ranges below a cut go to lower on a second
+   thread (from the highest down) while those above go to upper: each call gives its counts,
+   so the parts are independent; with lower NULL every range goes to upper, in order, on the
+   calling thread. -1: out of memory. At most DJM_SORT_MAX keys in all. */
+typedef void (*djm_pairs_fn)(void *state, const uint64_t *x, size_t n, size_t p_above,
+                             size_t q_above);
+int djm_visit_pairs(uint64_t *p, size_t np, uint64_t *q, size_t nq, djm_pairs_fn fn,
+                    void *upper, void *lower);
 /* The double whose djm_key is k. */
 static inline double djm_unkey(uint64_t k)
 {
@@ -180,6 +193,18 @@ static inline double djm_unkey(uint64_t k)
    1 for y, 2 for n < 2). */
 int djm_pearson_core(const double *x, size_t sx, const double *y, size_t sy, size_t n,
                      double *r, int *which);
+
+/* Unweighted ROC AUC (sklearn roc_auc_score, binary) and average precision
+   (average_precision_score) from the djm_keys of the positives' predictions (pos) and of the
+   negatives' (neg), in any order; both arrays are overwritten (their keys moved). The same
+   numbers, bit for bit, as the roc_auc and average_precision kernels on those cells. AUC with
+   no positive or no negative is an error ("roc_auc is undefined when the answers hold only
+   one class"); AP without positives is 0.0 (sklearn), without any key an error. At most
+   DJM_SORT_MAX keys in all. 0, or -1 with a message. */
+int djm_auc_keys(uint64_t *pos, size_t npos, uint64_t *neg, size_t nneg, double *out, char *err,
+                 size_t errlen);
+int djm_ap_keys(uint64_t *pos, size_t npos, uint64_t *neg, size_t nneg, double *out, char *err,
+                size_t errlen);
 
 /* Messages shared by the families. */
 #define DJM_OOM(err, errlen) dj_err(err, errlen, "out of memory")

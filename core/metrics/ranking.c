@@ -7,10 +7,12 @@
  * with its row's weight: mlsp-2013-birds scores one AUC over every cell); the *_mean_columns
  * and macro_ names average a score per column (sklearn's average='macro' on a
  * multilabel-indicator matrix). A "view" names the cells one score reads: a base pointer, a
- * stride and a count. Curves come from one stable argsort of the predictions (radix sort,
- * O(n)) walked from the highest score down, one step per group of tied scores -- exactly the
+ * stride and a count. Curves come from the predictions in order (radix sorts, O(n): a stable
+ * argsort with weights, else the positives' and negatives' keys walked range by range)
+ * walked from the highest score down, one step per group of tied scores -- exactly the
  * distinct thresholds sklearn's _binary_clf_curve keeps -- so ties get sklearn's treatment:
- * AUC's trapezoid gives a tied positive/negative pair one half. Sums are compensated.
+ * AUC's trapezoid gives a tied positive/negative pair one half. Sums are compensated (and
+ * exact integers for unweighted AUC). djm_auc_keys and djm_ap_keys take the keys directly.
  */
 #include <stdlib.h>
 
@@ -72,33 +74,72 @@ static void vprefix(const view *v, char *buf, size_t len)
         snprintf(buf, len, "column %zu: ", v->col);
 }
 
-/* Answers must be 0 or 1; counts the positives and negatives. */
+/* Answers must be 0 or 1; counts the positives and negatives. Blocks of cells are counted
+   without a branch per cell (random labels would mispredict half of them); a block whose
+   counts fall short holds a bad answer, looked for cell by cell. A big view is counted in two
+   halves by two threads; a bad answer of the first half is the one named. */
+#define CHECK_BLOCK 4096
+#define PAR_CELLS ((size_t)1 << 20) /* smaller views stay on one thread */
+
+typedef struct ybin {
+    const view *v;
+    size_t from, to; /* cells */
+    size_t ones;
+    size_t bad; /* the first bad cell, or SIZE_MAX */
+} ybin;
+
+static void ybin_run(void *arg)
+{
+    ybin *c = arg;
+    const double *y = c->v->y;
+    size_t st = c->v->stride, a = 0;
+    c->bad = SIZE_MAX;
+    for (size_t i0 = c->from; i0 < c->to; i0 += CHECK_BLOCK) {
+        size_t i1 = c->to - i0 > CHECK_BLOCK ? i0 + CHECK_BLOCK : c->to, ca = 0, cb = 0;
+        for (size_t i = i0; i < i1; i++) {
+            double t = y[i * st];
+            ca += t == 1;
+            cb += t == 0;
+        }
+        a += ca;
+        if (ca + cb == i1 - i0)
+            continue;
+        for (size_t i = i0; i < i1 && c->bad == SIZE_MAX; i++)
+            if (y[i * st] != 0 && y[i * st] != 1)
+                c->bad = i;
+        break;
+    }
+    c->ones = a;
+}
+
 static int check_binary(const view *v, const char *name, size_t *npos, size_t *nneg, char *err,
                         size_t errlen)
 {
-    size_t a = 0, b = 0;
-    for (size_t i = 0; i < v->m; i++) {
-        double y = v->y[i * v->stride];
-        if (y == 1)
-            a++;
-        else if (y == 0)
-            b++;
-        else {
-            char cell[64];
-            vcell(v, i, cell, sizeof cell);
-            return dj_err(err, errlen, "%s: %s needs answers 0 or 1, found %g", cell, name, y);
-        }
+    size_t m = v->m;
+    int par = m >= PAR_CELLS && dj_two_cpus();
+    ybin h1 = {v, 0, par ? m / 2 : m, 0, 0}, h2 = {v, par ? m / 2 : m, m, 0, 0};
+    if (par)
+        dj_run2(ybin_run, &h2, ybin_run, &h1);
+    else {
+        ybin_run(&h1);
+        ybin_run(&h2);
     }
-    *npos = a;
-    *nneg = b;
+    size_t bad = h1.bad != SIZE_MAX ? h1.bad : h2.bad;
+    if (bad != SIZE_MAX) {
+        char cell[64];
+        vcell(v, bad, cell, sizeof cell);
+        return dj_err(err, errlen, "%s: %s needs answers 0 or 1, found %g", cell, name,
+                      v->y[bad * v->stride]);
+    }
+    *npos = h1.ones + h2.ones;
+    *nneg = m - *npos;
     return 0;
 }
 
 /* The curve through the distinct thresholds, from the highest prediction down: for each
    group of tied predictions, the weight of its positives (tg) and negatives (fg), and the
    cumulated weights before it (tp0, fp0). Unweighted, the positives' and the negatives'
-   predictions are sorted apart and merged (walk_unweighted), and the counts are exact
-   integers. Weighted, the cells are sorted by prediction with their cell number riding
+   keys are walked range by range (walk_keys), and the counts are exact integers. Weighted, the cells are sorted by prediction with their cell number riding
    along, then the weights and labels are gathered into that order, so the walk reads memory
    in order and has no data-dependent branch per cell (random reads with unpredictable
    branches would stall on every cache miss). */
@@ -122,170 +163,176 @@ static void step(curve *cv, double tp0, double fp0, double tg, double fg)
 }
 
 /* The unweighted walk: the positives' and the negatives' keys sorted apart (no payload to
-   carry), then merged from the highest key down, one step per distinct key with the counts
-   of each class at that key: the same groups, in the same order, as one sort of all cells
-   with their labels, in half the memory. The answers are known to be 0 or 1. For AUC the
-   area is an exact integer sum, so a big walk is cut in two at a key (every key equal to it
-   on one side) and the two parts are walked by two threads, the lower one starting from the
-   counts above the cut: the same sum. Building the key arrays is also shared: each half of
-   the cells writes its positives and negatives after those of the first half (their order
-   before the sort does not matter). */
-typedef struct uwalk {
-    const uint64_t *pk, *nk; /* keys above the part's top were walked before it */
-    size_t i0, i1, j0, j1;   /* the part: pk[i0, i1), nk[j0, j1) */
-    uint64_t tp, fp;         /* counts above the part */
-    unsigned __int128 area2;
-} uwalk;
-
-static void uwalk_run(void *arg)
+   carry) and merged from the highest key down, one step per distinct key with the counts of
+   each class at that key: the same groups, in the same order, as one sort of all cells with
+   their labels, in half the memory. djm_visit_pairs hands the keys over by ranges of keys,
+   each sorted in the caches, with the counts above the range, so the walk of a range needs
+   nothing else: for AUC (an exact integer sum, in any order) the ranges are walked by two
+   threads into two curves; for AP (a compensated sum, in order) by one, in order. */
+static void walk_keys(curve *cv, const uint64_t *x, size_t n, uint64_t tp, uint64_t fp)
 {
-    uwalk *u = arg;
-    const uint64_t *pk = u->pk, *nk = u->nk;
-    size_t i = u->i1, j = u->j1, i0 = u->i0, j0 = u->j0;
-    uint64_t tp = u->tp;
+    size_t i = n; /* unvisited: x[0, i) */
     unsigned __int128 area2 = 0;
-    while (i > i0 || j > j0) {
-        uint64_t key = i == i0 ? nk[j - 1] : j == j0 ? pk[i - 1] : pk[i - 1] > nk[j - 1] ? pk[i - 1] : nk[j - 1];
-        uint64_t tg = 0, fg = 0;
-        while (i > i0 && pk[i - 1] == key) {
-            tg++;
+    while (i > 0) {
+        uint64_t key = x[i - 1] >> 1, tg = 0, g = 0;
+        while (i > 0 && x[i - 1] >> 1 == key) {
+            tg += x[i - 1] & 1;
+            g++;
             i--;
         }
-        while (j > j0 && nk[j - 1] == key) {
-            fg++;
-            j--;
-        }
-        area2 += (unsigned __int128)fg * (2 * tp + tg);
-        tp += tg;
-    }
-    u->area2 = area2;
-}
-
-/* First index of sorted a[0, n) whose key is >= key. */
-static size_t lower_bound(const uint64_t *a, size_t n, uint64_t key)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (a[mid] < key)
-            lo = mid + 1;
+        uint64_t fg = g - tg;
+        if (!cv->ap)
+            area2 += (unsigned __int128)fg * (2 * tp + tg);
         else
-            hi = mid;
+            step(cv, (double)tp, (double)fp, (double)tg, (double)fg);
+        tp += tg;
+        fp += fg;
     }
-    return lo;
+    cv->area2 += area2;
 }
 
+static void walk_range(void *state, const uint64_t *x, size_t n, size_t p_above, size_t q_above)
+{
+    walk_keys(state, x, n, p_above, q_above);
+}
+
+/* The curve of positives' keys pos and negatives' keys neg (overwritten): cv->area2 (AUC) or
+   cv->acc (AP, cv->ap and cv->tp_total set), cv->tp and cv->fp. -1: out of memory. */
+static int keys_curve(uint64_t *pos, size_t npos, uint64_t *neg, size_t nneg, curve *cv)
+{
+    curve lo = *cv;
+    if (djm_visit_pairs(pos, npos, neg, nneg, walk_range, cv, cv->ap ? NULL : &lo) < 0)
+        return -1;
+    if (!cv->ap)
+        cv->area2 += lo.area2;
+    cv->tp = (double)npos;
+    cv->fp = (double)nneg;
+    return 0;
+}
+
+static int keys_check(size_t npos, size_t nneg, char *err, size_t errlen)
+{
+    if (npos > DJM_SORT_MAX || nneg > DJM_SORT_MAX - npos)
+        return dj_err(err, errlen, "too many values (%zu; at most %zu)", npos + nneg,
+                      DJM_SORT_MAX);
+    return 0;
+}
+
+int djm_auc_keys(uint64_t *pos, size_t npos, uint64_t *neg, size_t nneg, double *out, char *err,
+                 size_t errlen)
+{
+    if (keys_check(npos, nneg, err, errlen) < 0)
+        return -1;
+    if (!npos || !nneg)
+        return dj_err(err, errlen, "roc_auc is undefined when the answers hold only one class");
+    curve cv;
+    memset(&cv, 0, sizeof cv);
+    if (keys_curve(pos, npos, neg, nneg, &cv) < 0)
+        return DJM_OOM(err, errlen);
+    *out = (double)cv.area2 / (2.0 * cv.tp * cv.fp); /* both exact below 2^53 */
+    return 0;
+}
+
+int djm_ap_keys(uint64_t *pos, size_t npos, uint64_t *neg, size_t nneg, double *out, char *err,
+                size_t errlen)
+{
+    if (keys_check(npos, nneg, err, errlen) < 0)
+        return -1;
+    if (!npos && !nneg)
+        return dj_err(err, errlen, "average_precision needs at least one value");
+    if (!npos) {
+        *out = 0.0; /* sklearn warns and returns 0 */
+        return 0;
+    }
+    curve cv;
+    memset(&cv, 0, sizeof cv);
+    cv.ap = 1;
+    cv.tp_total = (double)npos;
+    if (keys_curve(pos, npos, neg, nneg, &cv) < 0)
+        return DJM_OOM(err, errlen);
+    *out = djm_total(&cv.acc);
+    return 0;
+}
+
+/* Building the keys: positives in [0, npos), negatives in [npos, m) (npos is known from
+   check_binary). With two threads, the first half of the cells fills each region from its
+   start and the second half from its end: they meet, with no counting pass. */
 typedef struct ukeys {
     const view *v;
     size_t from, to; /* cells */
-    size_t npos;     /* positives among them */
     uint64_t *pos, *neg; /* where they go */
+    int down;            /* fill downwards from pos, neg (exclusive) */
+    uint64_t *page;      /* the part of the fresh array this thread makes present first */
+    size_t npage;
 } ukeys;
 
-static void ukeys_count(void *arg)
+/* 1 for an answer 1, 0 for 0 or -0 (the answers are checked) */
+static inline uintptr_t is_one(const double *y)
 {
-    ukeys *u = arg;
-    const double *y = u->v->y;
-    size_t st = u->v->stride, a = 0;
-    for (size_t i = u->from; i < u->to; i++)
-        a += y[i * st] == 1;
-    u->npos = a;
+    uint64_t u;
+    memcpy(&u, y, sizeof u);
+    return u == 0x3ff0000000000000ull;
 }
 
 static void ukeys_fill(void *arg)
 {
     ukeys *u = arg;
     const double *y = u->v->y, *p = u->v->p;
-    size_t st = u->v->stride, a = 0, b = 0;
-    for (size_t i = u->from; i < u->to; i++) {
-        uint64_t k = djm_key(p[i * st]);
-        if (y[i * st] == 1)
-            u->pos[a++] = k;
-        else
-            u->neg[b++] = k;
+    size_t st = u->v->stride;
+    uintptr_t pos = (uintptr_t)u->pos, neg = (uintptr_t)u->neg;
+    size_t from = u->from, to = u->to;
+    dj_big_populate(u->page, u->npage * sizeof *u->page);
+    /* one store to the place chosen by a mask, and both places moved by the label: no branch
+       (random labels would mispredict half of them) */
+    if (!u->down) {
+        for (size_t i = from; i < to; i++) {
+            uint64_t k = djm_key(p[i * st]);
+            uintptr_t one = is_one(y + i * st);
+            *(uint64_t *)(neg + ((pos - neg) & -one)) = k;
+            pos += one * sizeof k;
+            neg += (1 - one) * sizeof k;
+        }
+    } else {
+        for (size_t i = from; i < to; i++) {
+            uint64_t k = djm_key(p[i * st]);
+            uintptr_t one = is_one(y + i * st);
+            pos -= one * sizeof k;
+            neg -= (1 - one) * sizeof k;
+            *(uint64_t *)(neg + ((pos - neg) & -one)) = k;
+        }
     }
 }
 
-#define PAR_CELLS ((size_t)1 << 20) /* smaller walks stay on one thread */
-
-static int walk_unweighted(const view *v, curve *cv, char *err, size_t errlen)
+/* An unweighted view (answers checked, npos of them 1): its keys, then djm_auc_keys (ap 0) or
+   djm_ap_keys (ap 1) -- the entry points other kernels call with keys of their own. */
+static int walk_unweighted(const view *v, size_t npos, int ap, double *out, char *err,
+                           size_t errlen)
 {
     size_t m = v->m;
+    if (m > DJM_SORT_MAX)
+        return dj_err(err, errlen, "too many values (%zu; at most %zu)", m, DJM_SORT_MAX);
     int par = m >= PAR_CELLS && dj_two_cpus();
-    ukeys h1 = {v, 0, par ? m / 2 : m, 0, NULL, NULL}, h2 = {v, par ? m / 2 : m, m, 0, NULL, NULL};
-    if (par)
-        dj_run2(ukeys_count, &h2, ukeys_count, &h1);
-    else
-        ukeys_count(&h1);
-    size_t npos = h1.npos + h2.npos;
     uint64_t *keys = dj_big_alloc((m ? m : 1) * sizeof *keys);
     if (!keys)
         return DJM_OOM(err, errlen);
-    /* positives fill [0, npos), negatives [npos, m), the first half's first */
-    h1.pos = keys;
-    h1.neg = keys + npos;
-    h2.pos = keys + h1.npos;
-    h2.neg = keys + npos + (h1.to - h1.from - h1.npos);
+    ukeys h1 = {v, 0, par ? m / 2 : m, keys, keys + npos, 0, keys, par ? m / 2 : m};
+    ukeys h2 = {v, par ? m / 2 : m, m, keys + npos, keys + m, 1, keys + m / 2, m - m / 2};
     if (par)
         dj_run2(ukeys_fill, &h2, ukeys_fill, &h1);
     else
         ukeys_fill(&h1);
-    if (djm_sort_u64(keys, NULL, npos) < 0 || djm_sort_u64(keys + npos, NULL, m - npos) < 0) {
-        free(keys);
-        return DJM_OOM(err, errlen);
-    }
-    const uint64_t *pk = keys, *nk = keys + npos;
-    size_t nneg = m - npos;
-    if (!cv->ap) {
-        uwalk hi = {pk, nk, 0, npos, 0, nneg, 0, 0, 0};
-        if (par && npos > 0) {
-            /* the cut: the median positive key; keys >= it above, the rest below */
-            uint64_t cut = pk[npos / 2];
-            size_t ic = lower_bound(pk, npos, cut), jc = lower_bound(nk, nneg, cut);
-            uwalk lo = {pk, nk, 0, ic, 0, jc, npos - ic, nneg - jc, 0};
-            hi.i0 = ic;
-            hi.j0 = jc;
-            dj_run2(uwalk_run, &lo, uwalk_run, &hi);
-            cv->area2 = hi.area2 + lo.area2;
-        } else {
-            uwalk_run(&hi);
-            cv->area2 = hi.area2;
-        }
-        cv->tp = (double)npos;
-        cv->fp = (double)nneg;
-        free(keys);
-        return 0;
-    }
-    size_t i = npos, j = nneg; /* unvisited: pk[0, i), nk[0, j) */
-    uint64_t tp = 0, fp = 0;
-    while (i > 0 || j > 0) {
-        uint64_t key = i == 0 ? nk[j - 1] : j == 0 ? pk[i - 1] : pk[i - 1] > nk[j - 1] ? pk[i - 1] : nk[j - 1];
-        uint64_t tg = 0, fg = 0;
-        while (i > 0 && pk[i - 1] == key) {
-            tg++;
-            i--;
-        }
-        while (j > 0 && nk[j - 1] == key) {
-            fg++;
-            j--;
-        }
-        step(cv, (double)tp, (double)fp, (double)tg, (double)fg);
-        tp += tg;
-        fp += fg;
-    }
-    cv->tp = (double)tp;
-    cv->fp = (double)fp;
+    int rc = ap ? djm_ap_keys(keys, npos, keys + npos, m - npos, out, err, errlen)
+                : djm_auc_keys(keys, npos, keys + npos, m - npos, out, err, errlen);
     free(keys);
-    return 0;
+    return rc;
 }
 
+/* The curve of a view with weights (answers checked). */
 static int walk(const view *v, curve *cv, char *err, size_t errlen)
 {
     size_t m = v->m, st = v->stride;
     if (m > DJM_SORT_MAX)
         return dj_err(err, errlen, "too many values (%zu; at most %zu)", m, DJM_SORT_MAX);
-    if (!v->w)
-        return walk_unweighted(v, cv, err, errlen);
     uint64_t *keys = malloc((m ? m : 1) * sizeof *keys);
     uint32_t *pay = malloc((m ? m : 1) * sizeof *pay);
     if (!keys || !pay) {
@@ -352,6 +399,8 @@ static int auc_view(const view *v, const char *name, double *out, char *err, siz
     if (!npos || !nneg)
         return dj_err(err, errlen, "%sroc_auc is undefined when the answers hold only one "
                       "class", pre);
+    if (!v->w)
+        return walk_unweighted(v, npos, 0, out, err, errlen);
     curve cv;
     memset(&cv, 0, sizeof cv);
     if (walk(v, &cv, err, errlen) < 0)
@@ -360,10 +409,7 @@ static int auc_view(const view *v, const char *name, double *out, char *err, siz
     if (!(P > 0) || !(N > 0))
         return dj_err(err, errlen, "%sroc_auc is undefined when the answers hold only one "
                       "class (the other has zero weight)", pre);
-    if (!v->w)
-        *out = (double)cv.area2 / (2.0 * P * N); /* both exact below 2^53 */
-    else
-        *out = djm_total(&cv.acc) / P / N;
+    *out = djm_total(&cv.acc) / P / N;
     return 0;
 }
 
@@ -401,6 +447,11 @@ static int ap_view(const view *v, const char *name, double *out, char *err, size
     size_t npos = 0, nneg = 0;
     if (check_binary(v, name, &npos, &nneg, err, errlen) < 0)
         return -1;
+    if (!v->w) { /* the weights are the cell counts, exactly */
+        if (!v->m)
+            return dj_err(err, errlen, "the weights sum to zero");
+        return walk_unweighted(v, npos, 1, out, err, errlen);
+    }
     djm_sum tw = {0, 0}, tpw = {0, 0};
     for (size_t i = 0; i < v->m; i++) {
         double w = vw(v, i);

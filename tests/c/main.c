@@ -13,6 +13,7 @@ void test_fsio(void);
 void test_probe(void);
 void test_embed(void);
 void test_metrics(void);
+void test_auc_keys(void);
 void test_layers(void);
 void test_sandbox(void);
 void test_fs(void);
@@ -98,7 +99,7 @@ static const struct {
 } groups[] = {
     {"fsio", test_fsio},       {"gz", test_gz},       {"regex", test_regex},
     {"probe", test_probe},     {"table", test_table},
-    {"metrics", test_metrics}, {"layers", test_layers},
+    {"metrics", test_metrics}, {"auc_keys", test_auc_keys}, {"layers", test_layers},
     {"sandbox", test_sandbox}, {"embed", test_embed},      {"fs", test_fs},
     {"http", test_http},
 };

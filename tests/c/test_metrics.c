@@ -676,6 +676,15 @@ static void test_large(void)
         }
         NUM_IS("roc_auc", y, p, NULL, n, 1, NULL, u / (P * N));
         NUM_IS("gini_normalized", y, p, NULL, n, 1, NULL, 2 * u / (P * N) - 1);
+        /* the checks go by blocks of cells: the first bad cell is still the one named */
+        p[123457] = INFINITY;
+        p[150001] = NAN;
+        NUM_ERR("roc_auc", y, p, NULL, n, 1, NULL, "row 123457: prediction is infinite");
+        p[123457] = 0;
+        p[150001] = 0;
+        y[n - 1] = NAN;
+        NUM_ERR("roc_auc", y, p, NULL, n, 1, NULL, "row 199999: answer is NaN");
+        y[n - 1] = 0;
     }
     free(y);
     free(p);
@@ -712,6 +721,17 @@ static void test_large(void)
             N += cnt[2 * g];
         }
         NUM_IS("roc_auc", y, p, NULL, n, 1, NULL, u / (P * N));
+        NUM_IS("average_precision", y, y, NULL, n, 1, NULL, 1.0);
+        /* the answers are checked by two threads: the first bad one is named */
+        double y1 = y[2999990], y2 = y[1234567];
+        y[2999990] = 2;
+        NUM_ERR("roc_auc", y, p, NULL, n, 1, NULL,
+                "row 2999990: roc_auc needs answers 0 or 1, found 2");
+        y[1234567] = 0.5;
+        NUM_ERR("average_precision", y, p, NULL, n, 1, NULL,
+                "row 1234567: average_precision needs answers 0 or 1, found 0.5");
+        y[2999990] = y1;
+        y[1234567] = y2;
         /* three classes, probabilities not summing to 1 (renormalised), some clipped */
         long double sum = 0;
         for (size_t i = 0; i < n; i++) {
