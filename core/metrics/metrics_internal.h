@@ -209,14 +209,6 @@ int djm_ap_keys(uint64_t *pos, size_t npos, uint64_t *neg, size_t nneg, double *
 /* Messages shared by the families. */
 #define DJM_OOM(err, errlen) dj_err(err, errlen, "out of memory")
 
-/* ---- ranking (ranking.c) ------------------------------------------------------------- */
-
-/* Unweighted ROC AUC from the positives' and the negatives' keys (djm_key of the scores,
-   any order; both arrays are sorted in place): exactly what roc_auc gives for those cells.
-   An error when either class is empty. */
-int djm_auc_keys(uint64_t *pos, size_t npos, uint64_t *neg, size_t nneg, double *out, char *err,
-                 size_t errlen);
-
 /* "row 17" for k == 1, "row 17, column 2" otherwise (cell = row * k + column). */
 static inline void djm_cell_name(char *buf, size_t len, size_t cell, size_t k)
 {

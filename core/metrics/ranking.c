@@ -809,21 +809,3 @@ done:
     free(keys);
     return rc;
 }
-
-int djm_auc_keys(uint64_t *pos, size_t npos, uint64_t *neg, size_t nneg, double *out, char *err,
-                 size_t errlen)
-{
-    if (!npos || !nneg)
-        return dj_err(err, errlen, "roc_auc is undefined when the answers hold only one class");
-    if (djm_sort_u64(pos, NULL, npos) < 0 || djm_sort_u64(neg, NULL, nneg) < 0)
-        return DJM_OOM(err, errlen);
-    uwalk hi = {pos, neg, 0, npos, 0, nneg, 0, 0, 0};
-    uint64_t cut = pos[npos / 2];
-    size_t ic = lower_bound(pos, npos, cut), jc = lower_bound(neg, nneg, cut);
-    uwalk lo = {pos, neg, 0, ic, 0, jc, npos - ic, nneg - jc, 0};
-    hi.i0 = ic;
-    hi.j0 = jc;
-    dj_run2(uwalk_run, &lo, uwalk_run, &hi);
-    *out = (double)(hi.area2 + lo.area2) / (2.0 * (double)npos * (double)nneg);
-    return 0;
-}
