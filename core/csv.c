@@ -2114,16 +2114,15 @@ static inline __attribute__((always_inline)) void scatter_prefetch(const rd *r, 
         __builtin_prefetch(&r->cols[c].vals[t], 1);
 }
 
-#define STREAM_BATCH 256 /* records handed to a sink at a time */
 
 /* Allocates a reader's batch for streaming with sink state ctx. */
 static int stream_batch(rd *r, const dj_stream *st, void *ctx)
 {
     r->stream = st;
     r->sink_ctx = ctx;
-    r->bcap = STREAM_BATCH;
-    r->brow = malloc(STREAM_BATCH * sizeof *r->brow);
-    r->bval = malloc(STREAM_BATCH * (r->ncols - 1) * sizeof *r->bval);
+    r->bcap = DJ_STREAM_BATCH;
+    r->brow = malloc(DJ_STREAM_BATCH * sizeof *r->brow);
+    r->bval = malloc(DJ_STREAM_BATCH * (r->ncols - 1) * sizeof *r->bval);
     return r->brow && r->bval ? 0 : -1;
 }
 

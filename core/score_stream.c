@@ -43,21 +43,29 @@ typedef struct loss_sink {
     const int64_t *yi; /* ints */
     int op;            /* DJM_OP_* */
     djm_sum s;
-    int bad;
 } loss_sink;
 
 static int loss_batch(void *ctx, const uint32_t *rows, const double *vals, size_t n, size_t nv)
 {
     loss_sink *k = ctx;
+    double y[DJ_STREAM_BATCH];
     (void)nv;
+    /* the answers first, in a loop of independent loads (their misses overlap), then the sum */
+    if (k->yf)
+        for (size_t i = 0; i < n; i++)
+            y[i] = k->yf[rows[i]];
+    else
+        for (size_t i = 0; i < n; i++)
+            y[i] = (double)k->yi[rows[i]];
+    const int op = k->op;
+    djm_sum s = k->s;
     for (size_t i = 0; i < n; i++) {
-        double p = vals[i], y = k->yf ? k->yf[rows[i]] : (double)k->yi[rows[i]];
-        if (!isfinite(p) || (k->op == DJM_OP_SQLOG && (p < 0 || y < 0))) {
-            k->bad = 1;
+        double p = vals[i];
+        if (!isfinite(p) || (op == DJM_OP_SQLOG && (p < 0 || y[i] < 0)))
             return -1;
-        }
-        djm_add(&k->s, djm_cell_loss(k->op, y, p));
+        djm_add(&s, djm_cell_loss(op, y[i], p));
     }
+    k->s = s;
     return 0;
 }
 
@@ -368,7 +376,7 @@ int dojo_score_stream(const char *metric, const dojo_index *x, size_t truth_col,
                 if (!isfinite(c->floats[r]))
                     return 0;
         loss_sink k0 = {c->type == DOJO_TYPE_FLOAT ? c->floats : NULL,
-                        c->type == DOJO_TYPE_INT ? c->ints : NULL, LOSSES[i].op, {0, 0}, 0};
+                        c->type == DOJO_TYPE_INT ? c->ints : NULL, LOSSES[i].op, {0, 0}};
         loss_sink k1 = k0;
         dj_stream st = {NULL, NULL, loss_batch, {&k0, &k1},
                         k0.yf ? (const void *)k0.yf : (const void *)k0.yi, sizeof(double)};
