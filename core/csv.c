@@ -2174,12 +2174,13 @@ fast_rows_impl(rd *r, const unsigned char **pp, size_t row, size_t maxrows,
     r->fast_bad = 0;
     if (maxrows == 0 || rec >= lim || delim == '\r')
         return 0;
-    uint32_t at[FAST_SPAN + 8];
+    uint32_t at[FAST_SPAN + 16];
     int64_t tgt[FAST_SPAN / 2]; /* scattering: a span's records (two fields or more each) */
     while (base < end) {
         /* the separators of up to FAST_SPAN bytes, as offsets from base: 8 written per 64
-           bytes whatever their count (the unused ones are overwritten next), so that no
-           branch depends on how many there are. A last block shorter than 64 bytes is read
+           bytes whatever their count, 16 when there are more than 8 (the unused ones are
+           overwritten next), so that the branches hardly depend on how many there are (a
+           file's rows are much alike; one by one only past 16). A last block shorter than 64 bytes is read
            only at the end of the data (the buffer's padding covers it), masked to the data */
         size_t avail = (size_t)(end - base), span, n = 0;
         if (avail >= 64)
@@ -2199,9 +2200,15 @@ fast_rows_impl(rd *r, const unsigned char **pp, size_t row, size_t maxrows,
                 at[n + k] = (uint32_t)(off + (size_t)__builtin_ctzll(bits | (1ULL << 63)));
                 bits &= bits - 1;
             }
-            for (size_t k = 8; k < cnt; k++) {
-                at[n + k] = (uint32_t)(off + (size_t)__builtin_ctzll(bits));
-                bits &= bits - 1;
+            if (cnt > 8) { /* short fields: 8 more the same way, then one by one */
+                for (size_t k = 8; k < 16; k++) {
+                    at[n + k] = (uint32_t)(off + (size_t)__builtin_ctzll(bits | (1ULL << 63)));
+                    bits &= bits - 1;
+                }
+                for (size_t k = 16; k < cnt; k++) {
+                    at[n + k] = (uint32_t)(off + (size_t)__builtin_ctzll(bits));
+                    bits &= bits - 1;
+                }
             }
             n += cnt;
         }
