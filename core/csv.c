@@ -3789,11 +3789,9 @@ static void populate_run(void *arg)
 
 /* Opens path for a scattered read (aligned or streamed) over the index: the file must be
    the key column then columns forced to float, plain numbers, no NA values; NULL otherwise. */
-static rd *scatter_open(const char *path, const dojo_csv_options *opt, const dojo_index *x,
-                        dj_keymap *km)
+static rd *scatter_open(const char *path, const dojo_csv_options *opt)
 {
-    if (!path || dj_index_keymap(x, km) < 0 || km->nrows == 0 ||
-        km->t->cols[km->col].nmissing > 0)
+    if (!path)
         return NULL;
     char e[256];
     rd *r = reader_open(path, NULL, 0, opt, e, sizeof e);
@@ -3813,11 +3811,33 @@ static rd *scatter_open(const char *path, const dojo_csv_options *opt, const doj
     return r;
 }
 
+/* The keymap of an index over an int column with no missing key, or -1. */
+static int index_keys(const dojo_index *x, dj_keymap *km)
+{
+    if (dj_index_keymap(x, km) < 0 || km->nrows == 0 || km->t->cols[km->col].nmissing > 0)
+        return -1;
+    return 0;
+}
+
+/* Whether the rows filled (the bitmap, n of them, distinct) are exactly rows 0 .. n-1 of
+   the m the keymap allows: no bit at n or above. */
+static int filled_prefix(const uint64_t *seen, size_t n, size_t m)
+{
+    size_t w = n / 64;
+    if (n % 64 && (seen[w] >> (n % 64)))
+        return 0;
+    for (size_t i = w + (n % 64 != 0); i <= m / 64; i++)
+        if (seen[i])
+            return 0;
+    return 1;
+}
+
 /* Parses the whole file in scatter mode (r->cols[j].vals set for an aligned read, r->stream
    for a streamed one), on two threads when it is big (split_start), each with its own
    bitmap of the rows filled; the bitmaps must not overlap. Returns 1 when every indexed row
-   was filled exactly once by a clean record, else 0. */
-static int scatter_read(rd *r, const dj_keymap *km)
+   was filled exactly once by a clean record -- or, with prefix, when the rows filled are
+   the first r->nrows of the keymap's -- else 0. */
+static int scatter_read(rd *r, const dj_keymap *km, int prefix)
 {
     size_t m = km->nrows;
     if (!(r->seen = calloc(m / 64 + 1, sizeof(uint64_t))))
@@ -3852,6 +3872,8 @@ static int scatter_read(rd *r, const dj_keymap *km)
         r->nrows += w->nrows;
         reader_destroy(w);
     }
+    if (prefix)
+        return ok && r->nrows > 0 && filled_prefix(r->seen, r->nrows, m);
     return ok && r->nrows == m; /* distinct rows filled, as many as the index has: all */
 }
 
@@ -3860,7 +3882,7 @@ dojo_table *dojo_table_read_csv_aligned(const char *path, const dojo_csv_options
 {
     dj_keymap km;
     dj_err(err, errlen, "the file is not one this read takes");
-    rd *r = scatter_open(path, opt, x, &km);
+    rd *r = index_keys(x, &km) < 0 ? NULL : scatter_open(path, opt);
     if (!r)
         return NULL;
     size_t m = km.nrows;
@@ -3875,7 +3897,7 @@ dojo_table *dojo_table_read_csv_aligned(const char *path, const dojo_csv_options
     populate_job pa = {arrays, r->ncols - 1, m * sizeof(v8), 0}, pb = pa;
     pb.half = 1;
     dj_run2(populate_run, &pb, populate_run, &pa);
-    if (!scatter_read(r, &km))
+    if (!scatter_read(r, &km, 0))
         goto done;
     t = dojo_table_new();
     for (size_t j = 1; t && j < r->ncols; j++) {
@@ -3899,14 +3921,13 @@ done:
     return t;
 }
 
-int dj_csv_stream(const char *path, const dojo_csv_options *opt, const dojo_index *x,
+int dj_csv_stream(const char *path, const dojo_csv_options *opt, const dj_keymap *km,
                   const dj_stream *st)
 {
-    dj_keymap km;
-    rd *r = scatter_open(path, opt, x, &km);
+    rd *r = scatter_open(path, opt);
     if (!r)
         return 0;
-    int ok = km.nrows < UINT32_MAX && stream_batch(r, st, st->ctx[0]) == 0;
+    int ok = km->nrows > 0 && km->nrows < UINT32_MAX && stream_batch(r, st, st->ctx[0]) == 0;
     if (ok && st->begin) {
         const char **names = malloc((r->ncols - 1) * sizeof *names);
         for (size_t j = 1; names && j < r->ncols; j++)
@@ -3914,9 +3935,16 @@ int dj_csv_stream(const char *path, const dojo_csv_options *opt, const dojo_inde
         ok = names && st->begin(st, names, r->ncols - 1) == 0;
         free(names);
     }
-    ok = ok && scatter_read(r, &km);
+    ok = ok && scatter_read(r, km, st->filled != NULL);
+    if (ok && st->filled)
+        *st->filled = r->nrows;
     reader_destroy(r);
     return ok;
+}
+
+int dj_index_stream_keys(const dojo_index *x, dj_keymap *km)
+{
+    return index_keys(x, km);
 }
 
 dojo_table *dojo_table_parse_csv(const void *data, size_t len, const dojo_csv_options *opt,

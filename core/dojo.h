@@ -425,6 +425,17 @@ int dojo_score_stream(const char *metric, const dojo_index *idx, size_t truth_co
                       size_t errlen);
 /* 1 when dojo_score_stream computes this metric, else 0. */
 int dojo_score_stream_metric(const char *metric);
+/* The same for two files (dojo score): the answers too are read as a stream, into the
+   compact form the metric needs (roc_auc: a bitmap of the positives; the mean losses: the
+   answers by row), with no table and no index. truth_path: the key column then one column
+   forced to float by truth_opt, the keys running from the first record's (in any order),
+   each once; pred_path as for dojo_score_stream. metric: "roc_auc", "mse", "rmse", "mae" or
+   "rmsle". Returns 1 with *score (what dojo_score_stream gives), 0 when either file is not a
+   case this takes, -1 on error (err). */
+int dojo_score_files_stream(const char *metric, const char *truth_path,
+                            const dojo_csv_options *truth_opt, const char *pred_path,
+                            const dojo_csv_options *pred_opt, double *score, char *err,
+                            size_t errlen);
 /* The same as dojo_metric_proba with the probabilities as k columns read in place:
    cols[j][i] is row i's probability of class j (no n x k copy is needed). */
 int dojo_metric_proba_columns(const char *metric, const int64_t *y, const double *const *cols,

@@ -28,6 +28,7 @@
  */
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "metrics/metrics_internal.h"
 #include "table_internal.h"
@@ -184,28 +185,21 @@ static int label_bits(const dj_col *c, size_t m, uint64_t *bits, size_t *npos)
     return !a.bad && !b.bad && *npos > 0 && *npos < m;
 }
 
-static int stream_auc(const char *path, const dojo_csv_options *opt, const dojo_index *x,
-                      const dj_col *c, size_t m, double *score, char *err, size_t errlen)
+/* roc_auc of the submission at path against the labels (bit r: row r of km is a
+   positive; npos of them, both classes present). */
+static int stream_auc(const char *path, const dojo_csv_options *opt, const dj_keymap *km,
+                      const uint64_t *bits, size_t npos, double *score, char *err, size_t errlen)
 {
-    uint64_t *bits = calloc(m / 64 + 1, sizeof *bits);
-    size_t npos = 0;
-    if (!bits)
-        return DJM_OOM(err, errlen);
-    if (!label_bits(c, m, bits, &npos)) {
-        free(bits);
-        return 0;
-    }
+    size_t m = km->nrows;
     uint64_t *keys = dj_big_alloc(2 * m * sizeof *keys);
-    if (!keys) {
-        free(bits);
+    if (!keys)
         return DJM_OOM(err, errlen);
-    }
     /* thread 0: positives up from 0, negatives down from m; thread 1: negatives up from m,
        positives down from 2 m */
     auc_sink k0 = {bits, keys, 0, m, 0, m, 2 * m, 1, 0, 0};
     auc_sink k1 = {bits, keys, m, 2 * m, m, 2 * m, 2 * m, 0, 0, 0};
-    dj_stream st = {NULL, NULL, auc_batch, {&k0, &k1}, NULL, 0};
-    int rc = dj_csv_stream(path, opt, x, &st);
+    dj_stream st = {NULL, NULL, auc_batch, {&k0, &k1}, NULL, 0, NULL};
+    int rc = dj_csv_stream(path, opt, km, &st);
     if (rc == 1) {
         size_t np0 = k0.nup, nn0 = k0.ndown, nn1 = k1.nup, np1 = k1.ndown;
         /* thread 1's positives, at the top, move next to thread 0's: the gap between those
@@ -220,7 +214,6 @@ static int stream_auc(const char *path, const dojo_csv_options *opt, const dojo_
                      : 1;
     }
     free(keys);
-    free(bits);
     return rc;
 }
 
@@ -342,9 +335,10 @@ static int ll_begin(const dj_stream *st, const char *const *names, size_t k)
     return a.bad || b.bad ? -1 : 0;
 }
 
-static int stream_log_loss(const char *path, const dojo_csv_options *opt, const dojo_index *x,
-                           const dj_col *c, size_t m, double *score, char *err, size_t errlen)
+static int stream_log_loss(const char *path, const dojo_csv_options *opt, const dj_keymap *km,
+                           const dj_col *c, double *score, char *err, size_t errlen)
 {
+    size_t m = km->nrows;
     if (c->nmissing || (c->type != DOJO_TYPE_STRING && c->type != DOJO_TYPE_INT))
         return 0;
     classes cl = {c, m, malloc(m * sizeof(uint16_t))};
@@ -353,8 +347,8 @@ static int stream_log_loss(const char *path, const dojo_csv_options *opt, const 
     dojo_metric_params prm;
     dojo_metric_params_init(&prm);
     ll_sink k0 = {cl.cls, prm.eps, {0, 0}}, k1 = k0;
-    dj_stream st = {ll_begin, &cl, ll_batch, {&k0, &k1}, cl.cls, sizeof *cl.cls};
-    int rc = dj_csv_stream(path, opt, x, &st);
+    dj_stream st = {ll_begin, &cl, ll_batch, {&k0, &k1}, cl.cls, sizeof *cl.cls, NULL};
+    int rc = dj_csv_stream(path, opt, km, &st);
     free(cl.cls);
     if (rc != 1)
         return 0;
@@ -373,16 +367,39 @@ static const struct {
 } LOSSES[] = {{"mse", DJM_OP_SQ, 0}, {"rmse", DJM_OP_SQ, 1}, {"mae", DJM_OP_ABS, 0},
               {"rmsle", DJM_OP_SQLOG, 1}};
 
+/* A mean loss (LOSSES[i]) of the submission at path against the answers y (floats yf or
+   ints yi) at the rows of km. */
+static int stream_loss(size_t i, const char *path, const dojo_csv_options *opt,
+                       const dj_keymap *km, const double *yf, const int64_t *yi, double *score)
+{
+    loss_sink k0 = {yf, yi, LOSSES[i].op, {0, 0}};
+    loss_sink k1 = k0;
+    dj_stream st = {NULL, NULL, loss_batch, {&k0, &k1},
+                    yf ? (const void *)yf : (const void *)yi, sizeof(double), NULL};
+    if (dj_csv_stream(path, opt, km, &st) != 1)
+        return 0;
+    djm_add(&k0.s, k1.s.s);
+    djm_add(&k0.s, k1.s.c);
+    double v = djm_total(&k0.s) / (double)km->nrows;
+    *score = LOSSES[i].root ? sqrt(v) : v;
+    return 1;
+}
+
+/* The index of a streamed mean loss, or -1. */
+static int loss_of(const char *metric)
+{
+    for (size_t i = 0; i < sizeof LOSSES / sizeof LOSSES[0]; i++)
+        if (strcmp(metric, LOSSES[i].name) == 0)
+            return (int)i;
+    return -1;
+}
+
 int dojo_score_stream_metric(const char *metric)
 {
     if (!metric)
         return 0;
-    if (strcmp(metric, "roc_auc") == 0 || strcmp(metric, "log_loss_multiclass") == 0)
-        return 1;
-    for (size_t i = 0; i < sizeof LOSSES / sizeof LOSSES[0]; i++)
-        if (strcmp(metric, LOSSES[i].name) == 0)
-            return 1;
-    return 0;
+    return strcmp(metric, "roc_auc") == 0 || strcmp(metric, "log_loss_multiclass") == 0 ||
+           loss_of(metric) >= 0;
 }
 
 int dojo_score_stream(const char *metric, const dojo_index *x, size_t truth_col,
@@ -390,38 +407,146 @@ int dojo_score_stream(const char *metric, const dojo_index *x, size_t truth_col,
                       size_t errlen)
 {
     dj_keymap km;
-    if (!metric || !x || !path || !score || dj_index_keymap(x, &km) < 0)
+    if (!metric || !x || !path || !score || dj_index_stream_keys(x, &km) < 0)
         return 0;
     const dojo_table *t = km.t;
     size_t m = km.nrows;
-    if (truth_col >= t->ncols || truth_col == km.col || m == 0 || m >= UINT32_MAX)
+    if (truth_col >= t->ncols || truth_col == km.col || m >= UINT32_MAX)
         return 0;
     const dj_col *c = &t->cols[truth_col];
     if (strcmp(metric, "log_loss_multiclass") == 0)
-        return stream_log_loss(path, opt, x, c, m, score, err, errlen);
+        return stream_log_loss(path, opt, &km, c, score, err, errlen);
     if ((c->type != DOJO_TYPE_INT && c->type != DOJO_TYPE_FLOAT) || c->nmissing)
         return 0;
-    if (strcmp(metric, "roc_auc") == 0)
-        return stream_auc(path, opt, x, c, m, score, err, errlen);
-    for (size_t i = 0; i < sizeof LOSSES / sizeof LOSSES[0]; i++) {
-        if (strcmp(metric, LOSSES[i].name) != 0)
-            continue;
-        if (c->type == DOJO_TYPE_FLOAT)
-            for (size_t r = 0; r < m; r++)
-                if (!isfinite(c->floats[r]))
-                    return 0;
-        loss_sink k0 = {c->type == DOJO_TYPE_FLOAT ? c->floats : NULL,
-                        c->type == DOJO_TYPE_INT ? c->ints : NULL, LOSSES[i].op, {0, 0}};
-        loss_sink k1 = k0;
-        dj_stream st = {NULL, NULL, loss_batch, {&k0, &k1},
-                        k0.yf ? (const void *)k0.yf : (const void *)k0.yi, sizeof(double)};
-        if (dj_csv_stream(path, opt, x, &st) != 1)
-            return 0;
-        djm_add(&k0.s, k1.s.s);
-        djm_add(&k0.s, k1.s.c);
-        double v = djm_total(&k0.s) / (double)m;
-        *score = LOSSES[i].root ? sqrt(v) : v;
-        return 1;
+    if (strcmp(metric, "roc_auc") == 0) {
+        uint64_t *bits = calloc(m / 64 + 1, sizeof *bits);
+        size_t npos = 0;
+        if (!bits)
+            return DJM_OOM(err, errlen);
+        int rc = label_bits(c, m, bits, &npos) ? stream_auc(path, opt, &km, bits, npos, score, err, errlen)
+                                               : 0;
+        free(bits);
+        return rc;
+    }
+    int i = loss_of(metric);
+    if (i < 0)
+        return 0;
+    if (c->type == DOJO_TYPE_FLOAT)
+        for (size_t r = 0; r < m; r++)
+            if (!isfinite(c->floats[r]))
+                return 0;
+    return stream_loss((size_t)i, path, opt, &km, c->type == DOJO_TYPE_FLOAT ? c->floats : NULL,
+                       c->type == DOJO_TYPE_INT ? c->ints : NULL, score);
+}
+
+/* ---- two files: the answers streamed too ------------------------------------------------- */
+
+/* The answers read into the compact form scoring needs, without a table: the labels' bitmap
+   (roc_auc; one per thread, merged after) or the answers by row (mean losses; rows are
+   distinct, so the threads never write the same cell). */
+typedef struct truth_sink {
+    uint64_t *bits;
+    double *y;
+    size_t ready; /* y: rows mapped ahead up to here */
+    size_t cap;
+} truth_sink;
+
+static int truth_batch(void *ctx, const uint32_t *rows, const double *vals, size_t n, size_t nv)
+{
+    truth_sink *t = ctx;
+    if (nv != 1)
+        return -1;
+    if (t->bits) {
+        uint64_t *bits = t->bits;
+        int bad = 0;
+        for (size_t i = 0; i < n; i++) {
+            double v = vals[i];
+            uint32_t r = rows[i];
+            bad |= !(v == 0 || v == 1);
+            bits[r >> 6] |= (uint64_t)(v == 1) << (r & 63);
+        }
+        return bad ? -1 : 0;
+    }
+    if (n && rows[n - 1] >= t->ready) { /* an answers file in id order fills y in order */
+        size_t hi = (size_t)rows[n - 1] + ((size_t)1 << 17);
+        hi = hi < t->cap ? hi : t->cap;
+        uintptr_t a = ((uintptr_t)(t->y + rows[n - 1]) + 4095) & ~(uintptr_t)4095;
+        uintptr_t e = (uintptr_t)(t->y + hi) & ~(uintptr_t)4095;
+        if (e > a)
+            madvise((void *)a, e - a, MADV_POPULATE_WRITE); /* best effort */
+        t->ready = hi;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(vals[i]))
+            return -1;
+        t->y[rows[i]] = vals[i];
     }
     return 0;
+}
+
+/* The first record's key of the answers (their ids are taken to run from it, in any order)
+   and a bound on their number (every record takes 4 bytes or more), or -1. */
+static int first_key(const char *path, const dojo_csv_options *opt, int64_t *lo, size_t *cap)
+{
+    char e[256];
+    struct stat st;
+    if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+        return -1;
+    dojo_csv_reader *r = dojo_csv_reader_open(path, opt, e, sizeof e);
+    dojo_table *t = NULL;
+    int ok = r && dojo_csv_reader_next(r, 1, &t, e, sizeof e) == 1 && dojo_table_ncols(t) == 2 &&
+             dojo_table_nrows(t) == 1 && dojo_table_column_type(t, 0) == DOJO_TYPE_INT &&
+             !dojo_table_column_missing(t, 0);
+    if (ok)
+        *lo = dojo_table_column_ints(t, 0)[0];
+    dojo_table_free(t);
+    dojo_csv_reader_free(r);
+    *cap = (size_t)st.st_size / 4 + 64;
+    if (!ok || *cap >= UINT32_MAX || *lo > INT64_MAX - (int64_t)*cap)
+        return -1;
+    return 0;
+}
+
+int dojo_score_files_stream(const char *metric, const char *truth_path,
+                            const dojo_csv_options *truth_opt, const char *pred_path,
+                            const dojo_csv_options *pred_opt, double *score, char *err,
+                            size_t errlen)
+{
+    int auc = metric && strcmp(metric, "roc_auc") == 0, li = metric ? loss_of(metric) : -1;
+    int64_t lo;
+    size_t cap;
+    if (!truth_path || !pred_path || !score || (!auc && li < 0) ||
+        first_key(truth_path, truth_opt, &lo, &cap) < 0)
+        return 0;
+    dj_keymap km = {DJ_KEYS_IDENT, lo, lo + (int64_t)cap - 1, NULL, NULL, NULL, cap, 0};
+    size_t words = cap / 64 + 1, n = 0;
+    truth_sink t0 = {NULL, NULL, 0, cap}, t1 = t0;
+    if (auc) {
+        t0.bits = calloc(words, sizeof *t0.bits);
+        t1.bits = calloc(words, sizeof *t1.bits);
+    } else
+        t0.y = t1.y = dj_big_alloc(cap * sizeof *t0.y);
+    int rc = 0;
+    if (auc ? !t0.bits || !t1.bits : !t0.y)
+        rc = DJM_OOM(err, errlen);
+    else {
+        dj_stream st = {NULL, NULL, truth_batch, {&t0, &t1}, NULL, 0, &n};
+        if (dj_csv_stream(truth_path, truth_opt, &km, &st) == 1) {
+            km.hi = lo + (int64_t)n - 1; /* the answers' ids: lo .. lo + n - 1, each once */
+            km.nrows = n;
+            if (auc) {
+                size_t npos = 0;
+                for (size_t w = 0; w < words; w++)
+                    npos += (size_t)__builtin_popcountll(t0.bits[w] |= t1.bits[w]);
+                rc = npos > 0 && npos < n
+                         ? stream_auc(pred_path, pred_opt, &km, t0.bits, npos, score, err, errlen)
+                         : 0;
+            } else
+                rc = stream_loss((size_t)li, pred_path, pred_opt, &km, t0.y, NULL, score);
+        }
+    }
+    free(t0.bits);
+    free(t1.bits);
+    free(t0.y);
+    return rc;
 }

@@ -100,13 +100,19 @@ typedef struct dj_stream {
     void *ctx[2];          /* the sink state of the calling thread and of the split worker */
     const void *prefetch;  /* an array the sink reads at each record's row (or NULL): the */
     size_t prefetch_size;  /* reader prefetches it ahead, like the aligned read's cells */
+    size_t *filled;        /* NULL: every row of the keymap must come; else the keymap's
+                              rows are a bound, the records must fill its first n rows, and
+                              n is stored here */
 } dj_stream;
 
 /* Reads the file as dojo_table_read_csv_aligned would (the key column, then columns forced
-   to float by opt; the clean case only) but stores nothing: every record goes to st->fn.
-   Returns 1 when the whole file was the clean case (every indexed row exactly once) and the
-   sink never stopped it, else 0. */
-int dj_csv_stream(const char *path, const dojo_csv_options *opt, const dojo_index *x,
+   to float by opt; the clean case only) with the keys' rows given by km, but stores
+   nothing: every record goes to st->fn. Returns 1 when the whole file was the clean case
+   (every row of km exactly once, or with st->filled its first rows) and the sink never
+   stopped it, else 0. */
+int dj_csv_stream(const char *path, const dojo_csv_options *opt, const dj_keymap *km,
                   const dj_stream *st);
+/* The keymap of an index for dj_csv_stream: an int column, no key missing; else -1. */
+int dj_index_stream_keys(const dojo_index *x, dj_keymap *km);
 
 #endif

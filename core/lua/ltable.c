@@ -186,6 +186,30 @@ static int l_table_read(lua_State *L) { return read_table(L, 0); }
 
 /* table_read2(path1, opts1, path2, opts2) -> t1 | nil, err1, t2 | nil, err2: two files read
    at once (dojo_table_read_csv2). */
+/* score_files_stream(metric, truth, truth_opts, pred, pred_opts) -> score | nil [, message]:
+   both files streamed (dojo_score_files_stream); nil alone when not a case it takes. */
+static int l_score_files_stream(lua_State *L)
+{
+    const char *metric = luaL_checkstring(L, 1);
+    const char *tp = luaL_checkstring(L, 2);
+    const char *pp = luaL_checkstring(L, 4);
+    lua_settop(L, 5);
+    dojo_csv_options to, po;
+    check_csv_options(L, 5, &po); /* the second first: the first's scratch shifts it */
+    check_csv_options(L, 3, &to);
+    char err[DJ_ERRLEN];
+    double v = 0;
+    int rc = dojo_score_files_stream(metric, tp, &to, pp, &po, &v, err, sizeof err);
+    lua_settop(L, 5);
+    if (rc < 0)
+        return dj_lua_fail(L, err);
+    if (rc == 0)
+        lua_pushnil(L);
+    else
+        lua_pushnumber(L, v);
+    return 1;
+}
+
 static int l_table_read2(lua_State *L)
 {
     const char *p1 = luaL_checkstring(L, 1);
@@ -961,7 +985,8 @@ static const luaL_Reg reader_methods[] = {
 };
 static const luaL_Reg table_functions[] = {
     {"table_read", l_table_read}, {"table_read2", l_table_read2}, {"table_parse", l_table_parse}, {"table_new", l_table_new},
-    {"csv_open", l_csv_open},     {NULL, NULL},
+    {"csv_open", l_csv_open},     {"score_files_stream", l_score_files_stream},
+    {NULL, NULL},
 };
 
 void dj_lua_open_table(lua_State *L)

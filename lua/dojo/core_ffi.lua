@@ -618,6 +618,21 @@ function Index.score_stream(idx, metric, col, path, opts)
   return score_out[0]
 end
 
+-- score_files_stream(metric, truth, truth_opts, pred, pred_opts) -> score | nil [, message]:
+-- both files streamed (dojo_score_files_stream); nil alone when not a case it takes.
+function M.score_files_stream(metric, tp, topts, pp, popts)
+  metric = checkstring(metric, 1, "score_files_stream")
+  tp = checkstring(tp, 2, "score_files_stream")
+  pp = checkstring(pp, 4, "score_files_stream")
+  local to, keep1 = csv_options(topts)
+  local po, keep2 = csv_options(popts)
+  local rc = C.dojo_score_files_stream(metric, tp, to, pp, po, score_out, errbuf, ERRLEN)
+  keep1, keep2 = nil, nil
+  if rc < 0 then return fail() end
+  if rc == 0 then return nil end
+  return score_out[0]
+end
+
 -- table_read2(path1, opts1, path2, opts2) -> t1 | nil, err1, t2 | nil, err2: two files read
 -- at once (dojo_table_read_csv2).
 local read2_out = ffi.new("dojo_table *[2]")

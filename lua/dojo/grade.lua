@@ -735,9 +735,37 @@ local function typed_columns(p, names)
   return cols, p.info.kind == "numeric" or p.info.kind == "proba"
 end
 
+-- Both files scored as streams (core.score_files_stream: no table, no index), for a
+-- numeric metric the kernel streams: the truth an id column and one value column, the
+-- prediction the same id column and one value column. nil when this does not apply or the
+-- kernel does not take the files (then score_files reads them, and words any problem).
+local function stream_files(metric, info, truth_path, pred_path, params)
+  if info.kind ~= "numeric" or metric == "log_loss_multiclass" or
+     not streamable({ metric_params = params }, info, 1) or
+     type(truth_path) ~= "string" or type(pred_path) ~= "string" or
+     core.path_stat(truth_path) ~= "file" or core.path_stat(pred_path) ~= "file" then return nil end
+  local function names(path, ropts)
+    local r = dtable.open(path, ropts)
+    if not r then return nil end
+    local h = r:next(1)
+    r:close()
+    if not h then return nil end
+    local n = h:names()
+    h:close()
+    return n
+  end
+  local popts = { untrusted = true, max_file_bytes = M.MAX_SUBMISSION_BYTES }
+  local tn, pn = names(truth_path), names(pred_path, popts)
+  if not tn or not pn or #tn ~= 2 or #pn ~= 2 or pn[1] ~= tn[1] then return nil end
+  popts.types = { [pn[2]] = "float" }
+  return core.score_files_stream(metric, truth_path, { types = { [tn[2]] = "float" } }, pred_path, popts)
+end
+
 function M.score_files(metric, truth_path, pred_path, params)
   local info = metrics.info(metric)
   if not info then return nil, string.format("unknown metric '%s' (dojo score --list shows them)", tostring(metric)) end
+  local streamed = stream_files(metric, info, truth_path, pred_path, params)
+  if streamed then return streamed end
   local answers, err, pre = read_both(truth_path, pred_path, M.MAX_SUBMISSION_BYTES, function(th, pn)
     local tn = th:names()
     if #tn < 2 then return nil end

@@ -2340,6 +2340,100 @@ static void t_score_stream_proba(void)
     free(offs);
 }
 
+/* dojo_score_files_stream: the answers streamed too give dojo_score_stream's score, their
+   ids in order or shuffled, one thread or two; answers whose ids are not one run from the
+   first record's, or values the metric refuses, give 0. */
+static void t_score_files_stream(void)
+{
+    size_t n = 30000;
+    size_t *perm = malloc(n * sizeof *perm);
+    for (size_t i = 0; i < n; i++)
+        perm[i] = i;
+    for (size_t i = n - 1; i > 0; i--) {
+        size_t k = (size_t)(rnd() % (i + 1)), tmp = perm[i];
+        perm[i] = perm[k];
+        perm[k] = tmp;
+    }
+    const int64_t lo = 1000;
+    sbuf pred = {0};
+    sb_str(&pred, "id,p\n");
+    for (size_t i = 0; i < n; i++)
+        sb_printf(&pred, "%lld,%.3f\n", (long long)(lo + (int64_t)perm[i]),
+                  (double)((perm[i] * 7919) % 1000) / 8.0);
+    const char *pp = tpath("fs_pred.csv"), *tp = tpath("fs_truth.csv");
+    write_file(pp, pred.s, pred.len);
+    dojo_csv_options to, po;
+    dojo_csv_options_init(&to);
+    dojo_csv_options_init(&po);
+    const char *tc[] = {"y"}, *pc[] = {"p"};
+    int ty[] = {DOJO_TYPE_FLOAT};
+    to.type_columns = tc;
+    to.types = ty;
+    to.ntypes = 1;
+    po.type_columns = pc;
+    po.types = ty;
+    po.ntypes = 1;
+    const char *metrics[] = {"roc_auc", "rmse", "mae", "rmsle"};
+    /* variants of the answers: 0 in order, 1 shuffled after the least id, then not taken:
+       2 a gap, 3 a repeated id, 4 the first id not the least, 5 a value outside the metric's,
+       6 one class, 7 three columns */
+    for (int v = 0; v < 8; v++) {
+        for (size_t m = 0; m < sizeof metrics / sizeof *metrics; m++) {
+            int auc = m == 0;
+            sbuf t = {0};
+            sb_str(&t, v == 7 ? "id,y,z\n" : "id,y\n");
+            for (size_t i = 0; i < n; i++) {
+                /* 1: the least id first, the others shuffled; 4: all shuffled */
+                size_t r = v == 4 ? perm[(i + 1) % n] : i;
+                if (v == 1 && i > 0)
+                    r = perm[i] == 0 ? perm[0] : perm[i];
+                int64_t id = lo + (int64_t)r;
+                if (v == 2 && i == n / 2)
+                    id += (int64_t)n;
+                if (v == 3 && i == n / 2)
+                    id = lo + 5;
+                double y = auc ? (double)((r * 2654435761u) >> 9 & 1) : (double)(r % 101) * 0.5;
+                if (v == 5 && i == n / 3)
+                    y = auc ? 2 : NAN;
+                if (v == 6)
+                    y = auc ? 1 : y;
+                sb_printf(&t, v == 7 ? "%lld,%.17g,1\n" : "%lld,%.17g\n", (long long)id, y);
+            }
+            write_file(tp, t.s, t.len);
+            for (int split = 0; split < 2; split++) {
+                if (split)
+                    setenv("DOJO_CSV_SPLIT_MIN", "1", 1);
+                char err[256] = "";
+                double got = -1, want = -2;
+                int rc = dojo_score_files_stream(metrics[m], tp, &to, pp, &po, &got, err, sizeof err);
+                int want_rc = 0;
+                if (v <= 1 || (v == 6 && !auc)) {
+                    dojo_table *ans = dojo_table_read_csv(tp, &to, err, sizeof err);
+                    dojo_index *x = ans ? dojo_index_new(ans, 0, err, sizeof err) : NULL;
+                    want_rc = x ? dojo_score_stream(metrics[m], x, 1, pp, &po, &want, err, sizeof err) : -1;
+                    dojo_index_free(x);
+                    dojo_table_free(ans);
+                }
+                unsetenv("DOJO_CSV_SPLIT_MIN");
+                CHECK(rc == want_rc && (rc != 1 || got == want), "answers %d, %s, split %d: %d %.17g vs %d %.17g (%s)",
+                      v, metrics[m], split, rc, got, want_rc, want, err);
+                if (v <= 1)
+                    CHECK(rc == 1, "answers %d, %s, split %d: taken", v, metrics[m], split);
+            }
+            free(t.s);
+        }
+    }
+    double got;
+    char err[256];
+    CHECK(dojo_score_files_stream("r2", tp, &to, pp, &po, &got, err, sizeof err) == 0 &&
+              dojo_score_files_stream("roc_auc", "/nonexistent/t.csv", &to, pp, &po, &got, err,
+                                      sizeof err) == 0 &&
+              dojo_score_files_stream(NULL, tp, &to, pp, &po, &got, err, sizeof err) == 0,
+          "not taken: another metric, no file, no metric");
+    free(pred.s);
+    free(perm);
+}
+
 static void t_read2(void)
 {
     char why[600], e1[512], e2[512], f1[512], f2[512];
@@ -3024,6 +3118,7 @@ void test_table(void)
         {"csv: a submission read straight into the answers' order; only the clean case", t_read_aligned},
         {"csv: a submission scored while it is read (dojo_score_stream); only the clean case", t_score_stream},
         {"csv: log_loss_multiclass scored while the submission is read", t_score_stream_proba},
+        {"csv: both files streamed (dojo_score_files_stream); only the clean case", t_score_files_stream},
         {"csv: the all-numbers fast path gives way to the general one", t_fast_path},
         {"csv: options validation", t_options},
         {"table: building, accessors, errors", t_build},

@@ -476,6 +476,38 @@ describe("dojo score", function()
     assert.truthy(r.error.message:find("infinite", 1, true), r.error.message)
   end)
 
+  it("streams both files of dojo score when the answers' ids run from the first one", function()
+    local d = tmpdir()
+    local t, tq, p = { "id,y" }, { "y,id" }, { "id,s" }
+    for i = 1, 5000 do
+      local y = (i * 7) % 3 == 0 and 1 or 0
+      t[#t + 1] = string.format("%d,%d", i + 10, y)
+      tq[#tq + 1] = string.format("%d,%d", y, i + 10)
+      local j = (i * 1237) % 5000 + 1
+      p[#p + 1] = string.format("%d,%.2f", j + 10, (j * 11 % 97) / 8)
+    end
+    write(d .. "/t.csv", table.concat(t, "\n") .. "\n")
+    write(d .. "/tq.csv", table.concat(tq, "\n") .. "\n")
+    write(d .. "/p.csv", table.concat(p, "\n") .. "\n")
+    local o = { types = { y = "float" } }
+    local v = dojo.core.score_files_stream("roc_auc", d .. "/t.csv", o, d .. "/p.csv", { types = { s = "float" } })
+    assert.is_number(v)
+    -- the same as the table path (the truth's id second: no stream)
+    local spec = { metric = "roc_auc", answers = d .. "/tq.csv", id_column = "id", target_columns = { "y" } }
+    p[1] = "id,y"
+    write(d .. "/py.csv", table.concat(p, "\n") .. "\n")
+    assert.are.equal(grade.grade(spec, d .. "/py.csv").raw_score, v)
+    assert.are.equal(v, grade.score_files("roc_auc", d .. "/t.csv", d .. "/p.csv"))
+    assert.is_nil(dojo.core.score_files_stream("r2", d .. "/t.csv", o, d .. "/p.csv", { types = { s = "float" } }))
+    -- answers with a gap in their ids: not streamed, and the ordinary path says what is wrong
+    t[100] = "99999,1"
+    write(d .. "/gap.csv", table.concat(t, "\n") .. "\n")
+    assert.is_nil(dojo.core.score_files_stream("roc_auc", d .. "/gap.csv", o, d .. "/p.csv", { types = { s = "float" } }))
+    local r, err = grade.score_files("roc_auc", d .. "/gap.csv", d .. "/p.csv")
+    assert.is_nil(r)
+    assert.truthy(err:find("99999", 1, true) or err:find("missing", 1, true), err)
+  end)
+
   it("streams log_loss_multiclass with text or int labels, as the ordinary path scores it", function()
     local d = tmpdir()
     local t, ti, p, q = { "id,label" }, { "id,label" }, { "id,a,b,c" }, { "a,b,c,id" }
