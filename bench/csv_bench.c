@@ -20,15 +20,7 @@
 
 #include "dojo.h"
 
-static uint64_t rng_state;
-static uint64_t rng(void)
-{
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-static double unif(void) { return (double)(rng() >> 11) / 9007199254740992.0; }
+#include "bench_rng.h"
 
 static int gen(const char *path, long rows, uint64_t seed)
 {

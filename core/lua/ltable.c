@@ -186,6 +186,16 @@ static int l_table_read(lua_State *L) { return read_table(L, 0); }
 
 /* table_read2(path1, opts1, path2, opts2) -> t1 | nil, err1, t2 | nil, err2: two files read
    at once (dojo_table_read_csv2). */
+/* Two options tables at stack slots i1 < i2 (the stack is cut to i2 first, and the second
+   is read first: the first's scratch values are pushed above it). */
+static void check_two_csv_options(lua_State *L, int i1, dojo_csv_options *o1, int i2,
+                                  dojo_csv_options *o2)
+{
+    lua_settop(L, i2);
+    check_csv_options(L, i2, o2);
+    check_csv_options(L, i1, o1);
+}
+
 /* score_files_stream(metric, truth, truth_opts, pred, pred_opts) -> score | nil [, message]:
    both files streamed (dojo_score_files_stream); nil alone when not a case it takes. */
 static int l_score_files_stream(lua_State *L)
@@ -193,10 +203,8 @@ static int l_score_files_stream(lua_State *L)
     const char *metric = luaL_checkstring(L, 1);
     const char *tp = luaL_checkstring(L, 2);
     const char *pp = luaL_checkstring(L, 4);
-    lua_settop(L, 5);
     dojo_csv_options to, po;
-    check_csv_options(L, 5, &po); /* the second first: the first's scratch shifts it */
-    check_csv_options(L, 3, &to);
+    check_two_csv_options(L, 3, &to, 5, &po);
     char err[DJ_ERRLEN];
     double v = 0;
     int rc = dojo_score_files_stream(metric, tp, &to, pp, &po, &v, err, sizeof err);
@@ -214,10 +222,8 @@ static int l_table_read2(lua_State *L)
 {
     const char *p1 = luaL_checkstring(L, 1);
     const char *p2 = luaL_checkstring(L, 3);
-    lua_settop(L, 4);
     dojo_csv_options o1, o2;
-    check_csv_options(L, 4, &o2); /* the second first: the first's scratch shifts it */
-    check_csv_options(L, 2, &o1);
+    check_two_csv_options(L, 2, &o1, 4, &o2);
     char e1[DJ_ERRLEN], e2[DJ_ERRLEN];
     e1[0] = e2[0] = '\0';
     dojo_table *t1, *t2;

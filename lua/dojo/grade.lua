@@ -302,6 +302,18 @@ local function answers_index(answers, id, opts)
   return idx, true
 end
 
+-- The names of a CSV file's columns (its header read alone), or nil.
+local function header_names(path, ropts)
+  local r = dtable.open(path, ropts)
+  if not r then return nil end
+  local h = r:next(1)
+  r:close()
+  if not h then return nil end
+  local names = h:names()
+  h:close()
+  return names
+end
+
 -- The submission's header when the answers' ids are integers with none missing and the
 -- header starts with the id column (the kernel's scattered reads need both), else nil.
 local function keyed_header(path, p, answers, opts)
@@ -310,14 +322,8 @@ local function keyed_header(path, p, answers, opts)
   local idc = answers:column(p.id)
   if idc.type ~= "int" or idc.nmissing > 0 or answers.nrows == 0 then return nil end
   local ropts = { untrusted = true, max_file_bytes = opts.max_bytes or M.MAX_SUBMISSION_BYTES }
-  local reader = dtable.open(path, ropts)
-  if not reader then return nil end
-  local head = reader:next(1)
-  reader:close()
-  if not head then return nil end
-  local names = head:names()
-  head:close()
-  if names[1] ~= p.id then return nil end
+  local names = header_names(path, ropts)
+  if not names or names[1] ~= p.id then return nil end
   return names, ropts
 end
 
@@ -744,18 +750,8 @@ local function stream_files(metric, info, truth_path, pred_path, params)
      not streamable({ metric_params = params }, info, 1) or
      type(truth_path) ~= "string" or type(pred_path) ~= "string" or
      core.path_stat(truth_path) ~= "file" or core.path_stat(pred_path) ~= "file" then return nil end
-  local function names(path, ropts)
-    local r = dtable.open(path, ropts)
-    if not r then return nil end
-    local h = r:next(1)
-    r:close()
-    if not h then return nil end
-    local n = h:names()
-    h:close()
-    return n
-  end
   local popts = { untrusted = true, max_file_bytes = M.MAX_SUBMISSION_BYTES }
-  local tn, pn = names(truth_path), names(pred_path, popts)
+  local tn, pn = header_names(truth_path), header_names(pred_path, popts)
   if not tn or not pn or #tn ~= 2 or #pn ~= 2 or pn[1] ~= tn[1] then return nil end
   popts.types = { [pn[2]] = "float" }
   return core.score_files_stream(metric, truth_path, { types = { [tn[2]] = "float" } }, pred_path, popts)

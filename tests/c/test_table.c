@@ -2008,6 +2008,22 @@ static void t_split_fallbacks(void)
     unsetenv("DOJO_CSV_SPLIT_MAP");
 }
 
+/* Row i of an unclean submission (rows of ids in the order perm): variant 0 repeats the
+   first row's id at row `at`, 1 puts an unknown id there, 2 leaves that row out (returns 0:
+   skip it); *id gets the row's id. */
+static int variant_id(int variant, size_t i, size_t at, const int64_t *ids, const size_t *perm,
+                      long long *id)
+{
+    if (variant == 2 && i == at)
+        return 0;
+    *id = (long long)ids[perm[i]];
+    if (variant == 0 && i == at)
+        *id = (long long)ids[perm[0]];
+    if (variant == 1 && i == at)
+        *id = 99999999999LL;
+    return 1;
+}
+
 /* dojo_table_read_csv2 gives for each file what dojo_table_read_csv gives (tables and
    errors), whether the files are read at once or one after the other (sizes far apart). */
 /* Reads content as a submission aligned to answers (ids: keys) with float columns a, b;
@@ -2078,14 +2094,9 @@ static void t_read_aligned(void)
             sb_str(&b, v == 8 ? "id,a,b,c\n" : "id,a,b\n");
             size_t at = n / 2 + 3;
             for (size_t i = 0; i < n; i++) {
-                size_t r = perm[i];
-                if (v == 2 && i == at)
+                long long id;
+                if (!variant_id((int)v, i, at, ids, perm, &id))
                     continue;
-                long long id = (long long)ids[r];
-                if (v == 0 && i == at)
-                    id = (long long)ids[perm[0]];
-                if (v == 1 && i == at)
-                    id = 99999999999LL;
                 if (v == 6 && i == at)
                     sb_printf(&b, "%lld.0,1,2\n", id);
                 else if (v == 3 && i == at)
@@ -2201,14 +2212,9 @@ static void t_score_stream(void)
             sb_str(&b, vi == 8 ? "id,p,q\n" : "id,p\n");
             size_t at = n / 2 + 3;
             for (size_t i = 0; i < n; i++) {
-                size_t r = perm[i];
-                if (vi == 2 && i == at)
+                long long id;
+                if (!variant_id((int)vi, i, at, ids, perm, &id))
                     continue;
-                long long id = (long long)ids[r];
-                if (vi == 0 && i == at)
-                    id = (long long)ids[perm[0]];
-                if (vi == 1 && i == at)
-                    id = 99999999999LL;
                 const char *val = "1.5";
                 if (i == at)
                     val = vi == 3 ? "abc" : vi == 4 ? "" : vi == 5 ? "nan" : vi == 6 ? "-inf"
