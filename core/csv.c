@@ -126,8 +126,10 @@ static int start_thread(pthread_t *th, void *(*fn)(void *), void *arg)
     return rc;
 }
 
-/* Whether the processor has what quick_num16 needs (SSSE3, POPCNT) and $DOJO_CSV_SIMD is not
-   "0" (the tests use it to run the plain scalar path too). */
+/* What the processor has for fast_rows: 0 nothing (the scalar quick_num), 1 what
+   quick_num16 needs (SSSE3, POPCNT), 2 that and AVX2 with BMI1/2 (the same code compiled for
+   them: three-operand vector forms, shifts and bit scans without flags); $DOJO_CSV_SIMD=0
+   or 1 caps it (the tests run each level). */
 static int simd_ok(void)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -136,10 +138,15 @@ static int simd_ok(void)
     if (has < 0) {
         __builtin_cpu_init();
         has = __builtin_cpu_supports("ssse3") && __builtin_cpu_supports("popcnt");
+        if (has && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
+            __builtin_cpu_supports("bmi2"))
+            has = 2;
         __atomic_store_n(&cpu, has, __ATOMIC_RELAXED);
     }
     const char *e = getenv("DOJO_CSV_SIMD");
-    return has && !(e && strcmp(e, "0") == 0);
+    if (e && (strcmp(e, "0") == 0 || strcmp(e, "1") == 0) && e[0] - '0' < has)
+        return e[0] - '0';
+    return has;
 #else
     return 0;
 #endif
@@ -1226,7 +1233,7 @@ struct dojo_csv_reader {
     uint64_t max_file_bytes;
     unsigned char delim, quote;
     int quoting, header, fastnum;
-    int simd; /* fast_rows may use quick_num16 (SSSE3 and POPCNT, unless $DOJO_CSV_SIMD=0) */
+    int simd; /* fast_rows: 0 quick_num, 1 quick_num16 (SSSE3, POPCNT), 2 the same built for AVX2 */
     /* Scattering (dojo_table_read_csv_aligned): the first column's keys are looked up in
        keys, and the other columns' values stored at the indexed row; seen marks those rows */
     int scatter;
@@ -2323,11 +2330,26 @@ __attribute__((target("ssse3,popcnt"))) static size_t fast_rows_ssse3(rd *r, con
 }
 #endif
 
-/* fast_rows_impl with quick_num16 when the reader may (r->simd), else with quick_num. */
+#ifdef DJ_QUICK16
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) static size_t fast_rows_avx2(rd *r, const unsigned char **pp,
+                                                                             size_t row, size_t maxrows,
+                                                                             const unsigned char *lim)
+{
+    if (r->stream)
+        return fast_rows_impl(r, pp, row, maxrows, lim, 1, 2);
+    return r->scatter ? fast_rows_impl(r, pp, row, maxrows, lim, 1, 1)
+                      : fast_rows_impl(r, pp, row, maxrows, lim, 1, 0);
+}
+#endif
+
+/* fast_rows_impl with quick_num16 when the reader may (r->simd), compiled for AVX2 where the
+   processor has it, else with quick_num. */
 static size_t fast_rows(rd *r, const unsigned char **pp, size_t row, size_t maxrows,
                         const unsigned char *lim)
 {
 #ifdef DJ_QUICK16
+    if (r->simd == 2)
+        return fast_rows_avx2(r, pp, row, maxrows, lim);
     if (r->simd)
         return fast_rows_ssse3(r, pp, row, maxrows, lim);
 #endif

@@ -1527,10 +1527,14 @@ static void t_fast_rows(void)
     free(csv.s);
 }
 
-/* The same two checks on the scalar number parser (what a processor without SSSE3 runs). */
+/* The same two checks on the scalar number parser (what a processor without SSSE3 runs) and
+   on the SSSE3 build of the fast path (what one without AVX2 runs). */
 static void t_fast_rows_scalar(void)
 {
     setenv("DOJO_CSV_SIMD", "0", 1);
+    t_fast_rows();
+    t_float_exact();
+    setenv("DOJO_CSV_SIMD", "1", 1);
     t_fast_rows();
     t_float_exact();
     unsetenv("DOJO_CSV_SIMD");
@@ -3113,7 +3117,7 @@ void test_table(void)
         {"csv: float text is the shortest of %.15g/%.16g/%.17g that reads back", t_float_format},
         {"csv: 1M decimal strings parse exactly like strtod", t_float_exact},
         {"csv: the block fast path's values equal strtoll's and strtod's", t_fast_rows},
-        {"csv: the same with the scalar number parser ($DOJO_CSV_SIMD=0)", t_fast_rows_scalar},
+        {"csv: the same with the scalar number parser and the SSSE3 build ($DOJO_CSV_SIMD=0, 1)", t_fast_rows_scalar},
         {"csv stream: chunks concatenate to the whole table; offsets", t_stream_chunks},
         {"csv stream: later misfit is an error; first-chunk restart", t_stream_misfit},
         {"csv: non-seekable input (pipe) with a restart", t_pipe},
