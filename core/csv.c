@@ -2309,37 +2309,22 @@ out:
     return done;
 }
 
-static size_t fast_rows_plain(rd *r, const unsigned char **pp, size_t row, size_t maxrows,
-                              const unsigned char *lim)
-{
-    if (r->stream)
-        return fast_rows_impl(r, pp, row, maxrows, lim, 0, 2);
-    return r->scatter ? fast_rows_impl(r, pp, row, maxrows, lim, 0, 1)
-                      : fast_rows_impl(r, pp, row, maxrows, lim, 0, 0);
-}
+/* fast_rows_impl's builds -- plain, SSSE3, AVX2 -- each with the same dispatch on the mode
+   (storing, scattering, streaming). */
+#define FAST_ROWS_BUILD(name, attr, simd)                                                      \
+    attr static size_t name(rd *r, const unsigned char **pp, size_t row, size_t maxrows,        \
+                            const unsigned char *lim)                                          \
+    {                                                                                          \
+        if (r->stream)                                                                         \
+            return fast_rows_impl(r, pp, row, maxrows, lim, simd, 2);                          \
+        return r->scatter ? fast_rows_impl(r, pp, row, maxrows, lim, simd, 1)                  \
+                          : fast_rows_impl(r, pp, row, maxrows, lim, simd, 0);                 \
+    }
 
+FAST_ROWS_BUILD(fast_rows_plain, , 0)
 #ifdef DJ_QUICK16
-__attribute__((target("ssse3,popcnt"))) static size_t fast_rows_ssse3(rd *r, const unsigned char **pp,
-                                                                       size_t row, size_t maxrows,
-                                                                       const unsigned char *lim)
-{
-    if (r->stream)
-        return fast_rows_impl(r, pp, row, maxrows, lim, 1, 2);
-    return r->scatter ? fast_rows_impl(r, pp, row, maxrows, lim, 1, 1)
-                      : fast_rows_impl(r, pp, row, maxrows, lim, 1, 0);
-}
-#endif
-
-#ifdef DJ_QUICK16
-__attribute__((target("avx2,bmi,bmi2,popcnt"))) static size_t fast_rows_avx2(rd *r, const unsigned char **pp,
-                                                                             size_t row, size_t maxrows,
-                                                                             const unsigned char *lim)
-{
-    if (r->stream)
-        return fast_rows_impl(r, pp, row, maxrows, lim, 1, 2);
-    return r->scatter ? fast_rows_impl(r, pp, row, maxrows, lim, 1, 1)
-                      : fast_rows_impl(r, pp, row, maxrows, lim, 1, 0);
-}
+FAST_ROWS_BUILD(fast_rows_ssse3, __attribute__((target("ssse3,popcnt"))), 1)
+FAST_ROWS_BUILD(fast_rows_avx2, __attribute__((target("avx2,bmi,bmi2,popcnt"))), 1)
 #endif
 
 /* fast_rows_impl with quick_num16 when the reader may (r->simd), compiled for AVX2 where the

@@ -302,12 +302,18 @@ local function answers_index(answers, id, opts)
   return idx, true
 end
 
--- The names of a CSV file's columns (its header read alone), or nil.
-local function header_names(path, ropts)
+-- A CSV file's header and first row read alone (a table the caller closes), or nil.
+local function header_table(path, ropts)
   local r = dtable.open(path, ropts)
   if not r then return nil end
   local h = r:next(1)
   r:close()
+  return h or nil
+end
+
+-- The names of a CSV file's columns, or nil.
+local function header_names(path, ropts)
+  local h = header_table(path, ropts)
   if not h then return nil end
   local names = h:names()
   h:close()
@@ -697,16 +703,9 @@ local function read_both(truth_path, pred_path, max_bytes, columns)
      core.path_stat(truth_path) ~= "file" or core.path_stat(pred_path) ~= "file" then
     return dtable.read(truth_path)
   end
-  local function header(path, ropts)
-    local r = dtable.open(path, ropts)
-    if not r then return nil end
-    local h = r:next(1)
-    r:close()
-    return h or nil
-  end
   local ropts = { untrusted = true, max_file_bytes = max_bytes }
-  local th = header(truth_path)
-  local ph = th and header(pred_path, ropts)
+  local th = header_table(truth_path)
+  local ph = th and header_table(pred_path, ropts)
   local cols, numeric, aligned
   if ph then
     local names, id, streams = ph:names(), nil, nil
