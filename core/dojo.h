@@ -412,19 +412,25 @@ int dojo_metric_proba(const char *metric, const int64_t *y, const double *P, con
                       size_t n, size_t k, const dojo_metric_params *prm, double *out,
                       char *err, size_t errlen);
 /* Scores a submission file against the answers indexed by idx while reading it, storing
-   nothing (core/score_stream.c): the file must be the key column of idx then one column
-   forced to float by opt (the clean case of dojo_table_read_csv_aligned: plain numbers,
-   every indexed id exactly once); truth_col is the answers' column (int or float, no
-   missing value) the metric compares with. metric: "roc_auc" (answers 0 or 1, both
-   present), "mse", "rmse", "mae" or "rmsle"; no weights, no parameters. Returns 1 with
-   *score (what dojo_metric_numeric gives on the aligned columns: exactly for roc_auc, to the
-   last bits for the sums), 0 when the metric, answers or file are not a case this takes
-   (grade the ordinary way, which names any problem), -1 on error (err). */
+   nothing (core/score_stream.c): the file must be the key column of idx then the value
+   columns forced to float by opt (the clean case of dojo_table_read_csv_aligned: plain
+   numbers, every indexed id exactly once); truth_col is the answers' column the metric
+   compares with (int or float, no missing value; log_loss_multiclass: the labels, text or
+   int, each naming one of the file's value columns, which are the classes). metric:
+   "roc_auc" (answers 0 or 1, both present), "mse", "rmse", "mae", "rmsle" or
+   "log_loss_multiclass"; no weights, no parameters. part_col, unless DOJO_NO_COLUMN, is
+   Kaggle's split column (Public / Private in any case, every row): parts[0] and parts[1] get
+   the public and the private part's scores (NaN for a part without rows); roc_auc is not
+   taken with a split. Returns 1 with *score (what dojo_metric_numeric or dojo_metric_proba
+   gives on the aligned columns: exactly for roc_auc, to the last bits for the sums), 0 when
+   the metric, answers or file are not a case this takes (grade the ordinary way, which
+   names any problem), -1 on error (err). */
+#define DOJO_NO_COLUMN ((size_t)-1)
 int dojo_score_stream(const char *metric, const dojo_index *idx, size_t truth_col,
-                      const char *path, const dojo_csv_options *opt, double *score, char *err,
-                      size_t errlen);
-/* 1 when dojo_score_stream computes this metric, else 0. */
-int dojo_score_stream_metric(const char *metric);
+                      size_t part_col, const char *path, const dojo_csv_options *opt,
+                      double *score, double *parts, char *err, size_t errlen);
+/* 1 when dojo_score_stream computes this metric (with a split when parts), else 0. */
+int dojo_score_stream_metric(const char *metric, int parts);
 /* The same for two files (dojo score): the answers too are read as a stream, into the
    compact form the metric needs (roc_auc: a bitmap of the positives; the mean losses: the
    answers by row), with no table and no index. truth_path: the key column then one column

@@ -27,6 +27,7 @@
  * sums (compensated, in another order).
  */
 #include <stdlib.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 
@@ -39,11 +40,14 @@
 
 /* ---- mean of cell losses ---------------------------------------------------------------- */
 
+/* Kaggle's public/private split: part[r] is 0 (public) or 1 (private) for answers row r;
+   a sink sums each part apart (sum[0] only without a split). */
 typedef struct loss_sink {
     const double *yf;  /* the answers' column: floats, or */
     const int64_t *yi; /* ints */
     int op;            /* DJM_OP_* */
-    djm_sum s;
+    const uint8_t *part;
+    djm_sum sum[2];
 } loss_sink;
 
 static int loss_batch(void *ctx, const uint32_t *rows, const double *vals, size_t n, size_t nv)
@@ -59,14 +63,20 @@ static int loss_batch(void *ctx, const uint32_t *rows, const double *vals, size_
         for (size_t i = 0; i < n; i++)
             y[i] = (double)k->yi[rows[i]];
     const int op = k->op;
-    djm_sum s = k->s;
+    const uint8_t *part = k->part;
+    djm_sum s0 = k->sum[0], s1 = k->sum[1];
     for (size_t i = 0; i < n; i++) {
         double p = vals[i];
         if (!isfinite(p) || (op == DJM_OP_SQLOG && (p < 0 || y[i] < 0)))
             return -1;
-        djm_add(&s, djm_cell_loss(op, y[i], p));
+        double l = djm_cell_loss(op, y[i], p);
+        if (part && part[rows[i]])
+            djm_add(&s1, l);
+        else
+            djm_add(&s0, l);
     }
-    k->s = s;
+    k->sum[0] = s0;
+    k->sum[1] = s1;
     return 0;
 }
 
@@ -282,7 +292,8 @@ static void classes_part(void *arg)
 typedef struct ll_sink {
     const uint16_t *cls;
     double eps;
-    djm_sum s;
+    const uint8_t *part;
+    djm_sum sum[2];
 } ll_sink;
 
 static int ll_batch(void *ctx, const uint32_t *rows, const double *vals, size_t n, size_t k)
@@ -299,7 +310,8 @@ static int ll_batch(void *ctx, const uint32_t *rows, const double *vals, size_t 
         }
         if (bad)
             return -1;
-        djm_add(&t->s, djm_row_log_loss(v[t->cls[rows[i]]], sum, eps, 1));
+        djm_add(&t->sum[t->part ? t->part[rows[i]] : 0],
+                djm_row_log_loss(v[t->cls[rows[i]]], sum, eps, 1));
     }
     return 0;
 }
@@ -335,8 +347,55 @@ static int ll_begin(const dj_stream *st, const char *const *names, size_t k)
     return a.bad || b.bad ? -1 : 0;
 }
 
+/* The parts of a split: the answers' split column as part codes (0 Public, 1 Private, in any
+   case, as grading reads it) and the rows of each; -1 for anything else. */
+typedef struct split {
+    uint8_t *part; /* NULL: no split */
+    size_t n[2];
+} split;
+
+static int split_codes(const dj_col *c, size_t m, split *sp)
+{
+    if (c->type != DOJO_TYPE_STRING || c->nmissing || !(sp->part = malloc(m ? m : 1)))
+        return -1;
+    for (size_t r = 0; r < m; r++) {
+        const char *v = c->chars + c->offsets[r];
+        size_t len = (size_t)(c->offsets[r + 1] - c->offsets[r]);
+        if (len == 6 && strncasecmp(v, "public", 6) == 0)
+            sp->part[r] = 0;
+        else if (len == 7 && strncasecmp(v, "private", 7) == 0)
+            sp->part[r] = 1;
+        else
+            return -1;
+        sp->n[sp->part[r]]++;
+    }
+    return 0;
+}
+
+/* The scores from the two threads' sums: the whole (all m rows) into *score and, with a
+   split, each part's into parts[0..1] (NaN for a part without rows); a mean loss ends with
+   its root when root. */
+static void part_scores(djm_sum a[2], const djm_sum b[2], const split *sp, size_t m, int root,
+                        double *score, double *parts)
+{
+    for (int k = 0; k < 2; k++) {
+        djm_add(&a[k], b[k].s);
+        djm_add(&a[k], b[k].c);
+    }
+    djm_sum all = a[0];
+    djm_add(&all, a[1].s);
+    djm_add(&all, a[1].c);
+    double v = djm_total(&all) / (double)m;
+    *score = root ? sqrt(v) : v;
+    for (int k = 0; sp->part && k < 2; k++) {
+        double pv = sp->n[k] ? djm_total(&a[k]) / (double)sp->n[k] : NAN;
+        parts[k] = root ? sqrt(pv) : pv;
+    }
+}
+
 static int stream_log_loss(const char *path, const dojo_csv_options *opt, const dj_keymap *km,
-                           const dj_col *c, double *score, char *err, size_t errlen)
+                           const dj_col *c, const split *sp, double *score, double *parts,
+                           char *err, size_t errlen)
 {
     size_t m = km->nrows;
     if (c->nmissing || (c->type != DOJO_TYPE_STRING && c->type != DOJO_TYPE_INT))
@@ -346,15 +405,13 @@ static int stream_log_loss(const char *path, const dojo_csv_options *opt, const 
         return DJM_OOM(err, errlen);
     dojo_metric_params prm;
     dojo_metric_params_init(&prm);
-    ll_sink k0 = {cl.cls, prm.eps, {0, 0}}, k1 = k0;
+    ll_sink k0 = {cl.cls, prm.eps, sp->part, {{0, 0}, {0, 0}}}, k1 = k0;
     dj_stream st = {ll_begin, &cl, ll_batch, {&k0, &k1}, cl.cls, sizeof *cl.cls, NULL};
     int rc = dj_csv_stream(path, opt, km, &st);
     free(cl.cls);
     if (rc != 1)
         return 0;
-    djm_add(&k0.s, k1.s.s);
-    djm_add(&k0.s, k1.s.c);
-    *score = djm_total(&k0.s) / (double)m;
+    part_scores(k0.sum, k1.sum, sp, m, 0, score, parts);
     return 1;
 }
 
@@ -370,18 +427,16 @@ static const struct {
 /* A mean loss (LOSSES[i]) of the submission at path against the answers y (floats yf or
    ints yi) at the rows of km. */
 static int stream_loss(size_t i, const char *path, const dojo_csv_options *opt,
-                       const dj_keymap *km, const double *yf, const int64_t *yi, double *score)
+                       const dj_keymap *km, const double *yf, const int64_t *yi, const split *sp,
+                       double *score, double *parts)
 {
-    loss_sink k0 = {yf, yi, LOSSES[i].op, {0, 0}};
+    loss_sink k0 = {yf, yi, LOSSES[i].op, sp->part, {{0, 0}, {0, 0}}};
     loss_sink k1 = k0;
     dj_stream st = {NULL, NULL, loss_batch, {&k0, &k1},
                     yf ? (const void *)yf : (const void *)yi, sizeof(double), NULL};
     if (dj_csv_stream(path, opt, km, &st) != 1)
         return 0;
-    djm_add(&k0.s, k1.s.s);
-    djm_add(&k0.s, k1.s.c);
-    double v = djm_total(&k0.s) / (double)km->nrows;
-    *score = LOSSES[i].root ? sqrt(v) : v;
+    part_scores(k0.sum, k1.sum, sp, km->nrows, LOSSES[i].root, score, parts);
     return 1;
 }
 
@@ -394,49 +449,61 @@ static int loss_of(const char *metric)
     return -1;
 }
 
-int dojo_score_stream_metric(const char *metric)
+int dojo_score_stream_metric(const char *metric, int parts)
 {
     if (!metric)
         return 0;
-    return strcmp(metric, "roc_auc") == 0 || strcmp(metric, "log_loss_multiclass") == 0 ||
-           loss_of(metric) >= 0;
+    return (!parts && strcmp(metric, "roc_auc") == 0) ||
+           strcmp(metric, "log_loss_multiclass") == 0 || loss_of(metric) >= 0;
 }
 
 int dojo_score_stream(const char *metric, const dojo_index *x, size_t truth_col,
-                      const char *path, const dojo_csv_options *opt, double *score, char *err,
-                      size_t errlen)
+                      size_t part_col, const char *path, const dojo_csv_options *opt,
+                      double *score, double *parts, char *err, size_t errlen)
 {
     dj_keymap km;
-    if (!metric || !x || !path || !score || dj_index_stream_keys(x, &km) < 0)
+    int split_on = part_col != DOJO_NO_COLUMN;
+    if (!metric || !x || !path || !score || (split_on && !parts) ||
+        !dojo_score_stream_metric(metric, split_on) || dj_index_stream_keys(x, &km) < 0)
         return 0;
     const dojo_table *t = km.t;
     size_t m = km.nrows;
-    if (truth_col >= t->ncols || truth_col == km.col || m >= UINT32_MAX)
+    if (truth_col >= t->ncols || truth_col == km.col || m >= UINT32_MAX ||
+        (split_on && (part_col >= t->ncols || part_col == km.col || part_col == truth_col)))
         return 0;
     const dj_col *c = &t->cols[truth_col];
-    if (strcmp(metric, "log_loss_multiclass") == 0)
-        return stream_log_loss(path, opt, &km, c, score, err, errlen);
+    split sp = {NULL, {0, 0}};
+    int rc = 0;
+    if (split_on && split_codes(&t->cols[part_col], m, &sp) < 0)
+        goto done;
+    if (strcmp(metric, "log_loss_multiclass") == 0) {
+        rc = stream_log_loss(path, opt, &km, c, &sp, score, parts, err, errlen);
+        goto done;
+    }
     if ((c->type != DOJO_TYPE_INT && c->type != DOJO_TYPE_FLOAT) || c->nmissing)
-        return 0;
+        goto done;
     if (strcmp(metric, "roc_auc") == 0) {
         uint64_t *bits = calloc(m / 64 + 1, sizeof *bits);
         size_t npos = 0;
-        if (!bits)
-            return DJM_OOM(err, errlen);
-        int rc = label_bits(c, m, bits, &npos) ? stream_auc(path, opt, &km, bits, npos, score, err, errlen)
-                                               : 0;
+        if (!bits) {
+            rc = DJM_OOM(err, errlen);
+            goto done;
+        }
+        rc = label_bits(c, m, bits, &npos) ? stream_auc(path, opt, &km, bits, npos, score, err, errlen)
+                                           : 0;
         free(bits);
-        return rc;
+        goto done;
     }
-    int i = loss_of(metric);
-    if (i < 0)
-        return 0;
     if (c->type == DOJO_TYPE_FLOAT)
         for (size_t r = 0; r < m; r++)
             if (!isfinite(c->floats[r]))
-                return 0;
-    return stream_loss((size_t)i, path, opt, &km, c->type == DOJO_TYPE_FLOAT ? c->floats : NULL,
-                       c->type == DOJO_TYPE_INT ? c->ints : NULL, score);
+                goto done;
+    rc = stream_loss((size_t)loss_of(metric), path, opt, &km,
+                     c->type == DOJO_TYPE_FLOAT ? c->floats : NULL,
+                     c->type == DOJO_TYPE_INT ? c->ints : NULL, &sp, score, parts);
+done:
+    free(sp.part);
+    return rc;
 }
 
 /* ---- two files: the answers streamed too ------------------------------------------------- */
@@ -541,8 +608,11 @@ int dojo_score_files_stream(const char *metric, const char *truth_path,
                 rc = npos > 0 && npos < n
                          ? stream_auc(pred_path, pred_opt, &km, t0.bits, npos, score, err, errlen)
                          : 0;
-            } else
-                rc = stream_loss((size_t)li, pred_path, pred_opt, &km, t0.y, NULL, score);
+            } else {
+                split none = {NULL, {0, 0}};
+                rc = stream_loss((size_t)li, pred_path, pred_opt, &km, t0.y, NULL, &none, score,
+                                 NULL);
+            }
         }
     }
     free(t0.bits);

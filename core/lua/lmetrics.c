@@ -471,10 +471,11 @@ static int l_metric_list(lua_State *L)
     return 1;
 }
 
-/* score_stream_metric(name) -> whether idx:score_stream computes this metric. */
+/* score_stream_metric(name [, split]) -> whether idx:score_stream computes this metric (with
+   a split column when split). */
 static int l_score_stream_metric(lua_State *L)
 {
-    lua_pushboolean(L, dojo_score_stream_metric(luaL_checkstring(L, 1)));
+    lua_pushboolean(L, dojo_score_stream_metric(luaL_checkstring(L, 1), lua_toboolean(L, 2)));
     return 1;
 }
 

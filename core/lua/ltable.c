@@ -737,23 +737,29 @@ static int i_read_aligned(lua_State *L)
     return 1;
 }
 
-/* idx:score_stream(metric, column, path [, opts]) -> score | nil [, message]: the
-   submission scored while it is read (dojo_score_stream) against the indexed table's column
-   number `column`; nil alone when this is not a case the stream takes. */
+/* idx:score_stream(metric, column, path [, opts [, split_column]]) -> score, public, private
+   | nil [, message]: the submission scored while it is read (dojo_score_stream) against the
+   indexed table's column number `column`, with Kaggle's split column (a number) the public
+   and the private part's scores too (nil for a part without rows); nil alone when this is
+   not a case the stream takes. */
 static int i_score_stream(lua_State *L)
 {
     ibox *b = check_index(L, 1);
     const char *metric = luaL_checkstring(L, 2);
     lua_Integer col = luaL_checkinteger(L, 3);
     const char *path = luaL_checkstring(L, 4);
+    lua_Integer split = luaL_optinteger(L, 6, 0);
     luaL_argcheck(L, col >= 1, 3, "column number must be positive");
-    int top = lua_gettop(L);
+    luaL_argcheck(L, split >= 0, 6, "column number must be positive");
+    lua_settop(L, 5);
     dojo_csv_options o;
     check_csv_options(L, 5, &o);
     char err[DJ_ERRLEN];
-    double v = 0;
-    int rc = dojo_score_stream(metric, b->idx, (size_t)col - 1, path, &o, &v, err, sizeof err);
-    lua_settop(L, top);
+    double v = 0, parts[2] = {NAN, NAN};
+    int rc = dojo_score_stream(metric, b->idx, (size_t)col - 1,
+                               split ? (size_t)split - 1 : DOJO_NO_COLUMN, path, &o, &v, parts, err,
+                               sizeof err);
+    lua_settop(L, 5);
     if (rc < 0)
         return dj_lua_fail(L, err);
     if (rc == 0) {
@@ -761,7 +767,13 @@ static int i_score_stream(lua_State *L)
         return 1;
     }
     lua_pushnumber(L, v);
-    return 1;
+    for (int k = 0; k < 2; k++) {
+        if (isnan(parts[k]))
+            lua_pushnil(L);
+        else
+            lua_pushnumber(L, parts[k]);
+    }
+    return 3;
 }
 
 static int i_duplicates(lua_State *L)

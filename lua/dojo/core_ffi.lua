@@ -599,23 +599,33 @@ function Index.read_aligned(idx, path, opts)
   return wrap_table(t)
 end
 
--- idx:score_stream(metric, column, path [, opts]) -> score | nil [, message]: the submission
--- scored while it is read (dojo_score_stream) against the indexed table's column number
--- `column`; nil alone when this is not a case the stream takes.
+-- idx:score_stream(metric, column, path [, opts [, split_column]]) -> score, public, private
+-- | nil [, message]: the submission scored while it is read (dojo_score_stream) against the
+-- indexed table's column number `column`, with Kaggle's split column (a number) the public
+-- and the private part's scores too (nil for a part without rows); nil alone when this is
+-- not a case the stream takes.
 local score_out = ffi.new("double[1]")
-function Index.score_stream(idx, metric, col, path, opts)
+local parts_out = ffi.new("double[2]")
+local NO_COLUMN = ffi.cast("size_t", ffi.cast("int64_t", -1)) -- DOJO_NO_COLUMN
+function Index.score_stream(idx, metric, col, path, opts, split)
   local h = check_index(idx)
   metric = checkstring(metric, 2, "score_stream")
   if type(col) ~= "number" or col < 1 or col ~= math.floor(col) then
     error("bad argument #3 to 'score_stream' (column number must be positive)", 2)
   end
   path = checkstring(path, 4, "score_stream")
+  if split ~= nil and (type(split) ~= "number" or split < 1 or split ~= math.floor(split)) then
+    error("bad argument #6 to 'score_stream' (column number must be positive)", 2)
+  end
   local o, keep = csv_options(opts)
-  local rc = C.dojo_score_stream(metric, h, col - 1, path, o, score_out, errbuf, ERRLEN)
+  parts_out[0], parts_out[1] = 0 / 0, 0 / 0
+  local rc = C.dojo_score_stream(metric, h, col - 1, split and split - 1 or NO_COLUMN, path, o,
+                                 score_out, parts_out, errbuf, ERRLEN)
   keep = nil
   if rc < 0 then return fail() end
   if rc == 0 then return nil end
-  return score_out[0]
+  local pub, priv = parts_out[0], parts_out[1]
+  return score_out[0], pub == pub and pub or nil, priv == priv and priv or nil
 end
 
 -- score_files_stream(metric, truth, truth_opts, pred, pred_opts) -> score | nil [, message]:
@@ -1061,9 +1071,10 @@ function M.metric_text(name, yv, pv, params)
 end
 
 local KINDS = { "numeric", "labels", "proba", "text" }
--- score_stream_metric(name) -> whether idx:score_stream computes this metric.
-function M.score_stream_metric(name)
-  return C.dojo_score_stream_metric(checkstring(name, 1, "score_stream_metric")) == 1
+-- score_stream_metric(name [, split]) -> whether idx:score_stream computes this metric (with a
+-- split column when split).
+function M.score_stream_metric(name, split)
+  return C.dojo_score_stream_metric(checkstring(name, 1, "score_stream_metric"), split and 1 or 0) == 1
 end
 
 function M.metric_list()

@@ -5,8 +5,8 @@
 -- untrusted: no symbolic links, FIFOs or devices, a size cap), ids are joined through hash
 -- indexes (the answers' rows gathered into the submission's order), and the metric runs on
 -- the columns in place. A submission keyed by integer ids and scored by a metric the kernel
--- streams (roc_auc, mse, rmse, mae, rmsle, log_loss_multiclass; no parameters, no split)
--- is scored while it is read (score_stream: nothing stored, no join); another one-column
+-- streams (roc_auc, mse, rmse, mae, rmsle, log_loss_multiclass; no parameters; a public/
+-- private split for all but roc_auc) is scored while it is read (score_stream: nothing stored, no join); another one-column
 -- numeric submission keyed by integer ids is read straight into the answers' order
 -- (read_aligned: no ids stored, no join). Whenever either does not take the file, or
 -- anything after it fails, the ordinary path runs, so every check and message is the
@@ -362,31 +362,37 @@ local function class_columns(path, p, answers, opts)
   return ropts
 end
 
--- The submission scored while it is read (idx:score_stream: nothing stored, no join), for
--- the clean case of one_column (class_columns for a probability metric) with a built-in
--- metric the stream computes, one target, no parameters and no split into parts. Returns the score; false when the stream read the
--- file and did not take it (the ordinary path must then find what is wrong); nil when it
--- does not apply.
 -- Whether score may stream a submission for this spec (metric info, number of targets).
 local function streamable(spec, info, ntargets)
-  return not spec.split_column and not spec.adapt_submission and not spec.aux_columns and
-         info.builtin and ntargets == 1 and not (spec.metric_params and next(spec.metric_params)) and
-         core.score_stream_metric(info.name)
+  return not spec.adapt_submission and not spec.aux_columns and info.builtin and ntargets == 1 and
+         not (spec.metric_params and next(spec.metric_params)) and
+         core.score_stream_metric(info.name, spec.split_column ~= nil)
 end
 
+-- The submission scored while it is read (idx:score_stream: nothing stored, no join), for
+-- the clean case of one_column (class_columns for a probability metric) with a built-in
+-- metric the stream computes, one target and no parameters; with Kaggle's split column the
+-- public and private parts are scored in the same pass. Returns the score (and with a split
+-- the part scores, as finish gives them); false when the stream read the file and did not
+-- take it (the ordinary path must then find what is wrong); nil when it does not apply.
 local function score_stream(path, p, spec, answers, opts)
   if not streamable(spec, p.info, #p.targets) then return nil end
   local ropts
   if p.info.kind == "proba" then ropts = class_columns(path, p, answers, opts)
   else ropts = one_column(path, p, answers, opts) end
   if not ropts then return nil end
-  local col
-  for i, n in ipairs(answers:names()) do if n == p.targets[1] then col = i end end
+  local col, split
+  for i, n in ipairs(answers:names()) do
+    if n == p.targets[1] then col = i end
+    if n == spec.split_column then split = i end
+  end
+  if spec.split_column and not split then return nil end
   local idx, own = answers_index(answers, p.id, opts)
   if not idx then return nil end
-  local v = idx:score_stream(p.info.name, col, path, ropts)
+  local v, public, private = idx:score_stream(p.info.name, col, path, ropts, split)
   if own then idx:close() end
-  return v or false
+  if not v then return false end
+  return v, split and { public = public, private = private } or nil
 end
 
 -- The submission read straight into the answers' row order (idx:read_aligned), for the
@@ -641,8 +647,8 @@ local function score(spec, answers, path, opts)
     o.index_cache, opts = nil, o
   end
   local v, err, parts
-  local streamed = score_stream(path, p, spec, answers, opts)
-  if streamed then v = streamed end
+  local streamed, sparts = score_stream(path, p, spec, answers, opts)
+  if streamed then v, parts = streamed, sparts end
   local sub = streamed == nil and not spec.adapt_submission and read_aligned(path, p, answers, opts)
   if sub then
     local lo, hi = bounds(p)

@@ -2146,7 +2146,7 @@ static int stream_of(const dojo_table *ans, const char *metric, size_t col, cons
     if (split)
         setenv("DOJO_CSV_SPLIT_MIN", "1", 1);
     dojo_index *x = dojo_index_new(ans, 0, err, sizeof err);
-    int rc = x ? dojo_score_stream(metric, x, col, p, &o, v, err, sizeof err) : -1;
+    int rc = x ? dojo_score_stream(metric, x, col, DOJO_NO_COLUMN, p, &o, v, NULL, err, sizeof err) : -1;
     dojo_index_free(x);
     unsetenv("DOJO_CSV_SPLIT_MIN");
     return rc;
@@ -2162,8 +2162,9 @@ static void t_score_stream(void)
     double *yf = malloc(n * sizeof *yf), *pa = malloc(n * sizeof *pa), *yl = malloc(n * sizeof *yl);
     size_t *perm = malloc(n * sizeof *perm);
     const char *metrics[] = {"roc_auc", "rmse", "mse", "mae", "rmsle"};
-    CHECK(dojo_score_stream_metric("roc_auc") && dojo_score_stream_metric("rmsle") &&
-              !dojo_score_stream_metric("r2") && !dojo_score_stream_metric(NULL),
+    CHECK(dojo_score_stream_metric("roc_auc", 0) && dojo_score_stream_metric("rmsle", 1) &&
+              !dojo_score_stream_metric("roc_auc", 1) && !dojo_score_stream_metric("r2", 0) &&
+              !dojo_score_stream_metric(NULL, 0),
           "the streamed metrics");
     for (int kind = 0; kind < 3; kind++) {
         for (size_t i = 0; i < n; i++) {
@@ -2328,7 +2329,7 @@ static void t_score_stream_proba(void)
                 setenv("DOJO_CSV_SPLIT_MIN", "1", 1);
             dojo_index *x = dojo_index_new(ans, 0, err, sizeof err);
             double got = -1, want = -2;
-            int rc = dojo_score_stream("log_loss_multiclass", x, 1, p, &o, &got, err, sizeof err);
+            int rc = dojo_score_stream("log_loss_multiclass", x, 1, DOJO_NO_COLUMN, p, &o, &got, NULL, err, sizeof err);
             unsetenv("DOJO_CSV_SPLIT_MIN");
             dojo_index_free(x);
             if (mode >= 2) {
@@ -2348,6 +2349,107 @@ static void t_score_stream_proba(void)
     free(P);
     free(chars);
     free(offs);
+}
+
+/* dojo_score_stream with Kaggle's split column: the whole and each part's score equal
+   dojo_metric_numeric's on those rows; a value other than Public or Private (any case), or
+   roc_auc, is not taken; a part without rows gives NaN. */
+static void t_score_stream_split(void)
+{
+    size_t n = 20000;
+    int64_t *ids = malloc(n * sizeof *ids);
+    double *y = malloc(n * sizeof *y), *pv = malloc(n * sizeof *pv);
+    double *ys = malloc(n * sizeof *ys), *ps = malloc(n * sizeof *ps);
+    char *chars = malloc(n * 8);
+    int64_t *offs = malloc((n + 1) * sizeof *offs);
+    size_t *perm = malloc(n * sizeof *perm);
+    const char *words[] = {"Public", "private", "PUBLIC", "Private"};
+    for (int mode = 0; mode < 3; mode++) { /* 0 mixed, 1 all public, 2 a bad value */
+        offs[0] = 0;
+        for (size_t i = 0; i < n; i++) {
+            ids[i] = (int64_t)i + 1;
+            y[i] = (double)(i % 97) * 0.5;
+            perm[i] = i;
+            const char *w = mode == 1 ? "Public" : words[(i * 7) % 4];
+            if (mode == 2 && i == n / 2)
+                w = "Test";
+            size_t len = strlen(w);
+            memcpy(chars + offs[i], w, len);
+            offs[i + 1] = offs[i] + (int64_t)len;
+        }
+        for (size_t i = n - 1; i > 0; i--) {
+            size_t k = (size_t)(rnd() % (i + 1)), tmp = perm[i];
+            perm[i] = perm[k];
+            perm[k] = tmp;
+        }
+        char err[256];
+        dojo_table *ans = dojo_table_new();
+        dojo_table_add_ints(ans, "id", ids, NULL, n, err, sizeof err);
+        dojo_table_add_floats(ans, "y", y, NULL, n, err, sizeof err);
+        dojo_table_add_strings(ans, "Usage", chars, offs, NULL, n, err, sizeof err);
+        sbuf csv = {0};
+        sb_str(&csv, "id,p\n");
+        for (size_t i = 0; i < n; i++) {
+            size_t r = perm[i];
+            pv[r] = (double)((r * 7919) % 1000) / 8.0;
+            sb_printf(&csv, "%lld,%.3f\n", (long long)ids[r], pv[r]);
+        }
+        const char *path = tpath("split_stream.csv");
+        write_file(path, csv.s, csv.len);
+        dojo_csv_options o;
+        dojo_csv_options_init(&o);
+        const char *tc[] = {"p"};
+        int ty[] = {DOJO_TYPE_FLOAT};
+        o.type_columns = tc;
+        o.types = ty;
+        o.ntypes = 1;
+        const char *metrics[] = {"rmse", "mae", "roc_auc"};
+        for (int split = 0; split < 2; split++) {
+            if (split)
+                setenv("DOJO_CSV_SPLIT_MIN", "1", 1);
+            dojo_index *x = dojo_index_new(ans, 0, err, sizeof err);
+            for (size_t m = 0; m < 3; m++) {
+                double got = -1, parts[2] = {-1, -1};
+                int rc = dojo_score_stream(metrics[m], x, 1, 2, path, &o, &got, parts, err, sizeof err);
+                if (mode == 2 || m == 2) {
+                    CHECK(rc == 0, "mode %d, %s, split %d: not taken", mode, metrics[m], split);
+                    continue;
+                }
+                double want[3];
+                for (int k = 0; k < 3; k++) { /* k 0 public, 1 private, 2 all */
+                    size_t c = 0;
+                    for (size_t r = 0; r < n; r++) {
+                        int priv = (chars[offs[r] + 1] | 0x20) == 'r'; /* pRivate, not pUblic */
+                        if (k == 2 || priv == k) {
+                            ys[c] = y[r];
+                            ps[c++] = pv[r];
+                        }
+                    }
+                    want[k] = NAN;
+                    if (c)
+                        dojo_metric_numeric(metrics[m], ys, ps, NULL, c, 1, NULL, &want[k], err, sizeof err);
+                }
+                CHECK(rc == 1 && fabs(got - want[2]) <= 1e-12 * want[2], "mode %d, %s, split %d: %.17g vs %.17g",
+                      mode, metrics[m], split, got, want[2]);
+                for (int k = 0; k < 2; k++)
+                    CHECK(isnan(want[k]) ? isnan(parts[k]) : fabs(parts[k] - want[k]) <= 1e-12 * want[k],
+                          "mode %d, %s, split %d, part %d: %.17g vs %.17g", mode, metrics[m], split, k,
+                          parts[k], want[k]);
+            }
+            dojo_index_free(x);
+            unsetenv("DOJO_CSV_SPLIT_MIN");
+        }
+        free(csv.s);
+        dojo_table_free(ans);
+    }
+    free(ids);
+    free(y);
+    free(pv);
+    free(ys);
+    free(ps);
+    free(chars);
+    free(offs);
+    free(perm);
 }
 
 /* dojo_score_files_stream: the answers streamed too give dojo_score_stream's score, their
@@ -2420,7 +2522,9 @@ static void t_score_files_stream(void)
                 if (v <= 1 || (v == 6 && !auc)) {
                     dojo_table *ans = dojo_table_read_csv(tp, &to, err, sizeof err);
                     dojo_index *x = ans ? dojo_index_new(ans, 0, err, sizeof err) : NULL;
-                    want_rc = x ? dojo_score_stream(metrics[m], x, 1, pp, &po, &want, err, sizeof err) : -1;
+                    want_rc = x ? dojo_score_stream(metrics[m], x, 1, DOJO_NO_COLUMN, pp, &po, &want, NULL, err,
+                                                    sizeof err)
+                                : -1;
                     dojo_index_free(x);
                     dojo_table_free(ans);
                 }
@@ -3128,6 +3232,7 @@ void test_table(void)
         {"csv: a submission read straight into the answers' order; only the clean case", t_read_aligned},
         {"csv: a submission scored while it is read (dojo_score_stream); only the clean case", t_score_stream},
         {"csv: log_loss_multiclass scored while the submission is read", t_score_stream_proba},
+        {"csv: a streamed score's public and private parts", t_score_stream_split},
         {"csv: both files streamed (dojo_score_files_stream); only the clean case", t_score_files_stream},
         {"csv: the all-numbers fast path gives way to the general one", t_fast_path},
         {"csv: options validation", t_options},

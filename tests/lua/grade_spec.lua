@@ -476,6 +476,55 @@ describe("dojo score", function()
     assert.truthy(r.error.message:find("infinite", 1, true), r.error.message)
   end)
 
+  it("streams a grading with Kaggle's split: the public and private parts as the ordinary path gives them", function()
+    local d = tmpdir()
+    local t, p, q = { "id,y,label,Usage" }, { "id,y" }, { "y,id" }
+    local pl, ql = { "id,a,b" }, { "a,b,id" }
+    for i = 1, 3000 do
+      t[#t + 1] = string.format("%d,%.2f,%s,%s", i, i % 17 / 4, i % 3 == 0 and "a" or "b",
+                                ({ "Public", "private", "PRIVATE" })[i % 3 + 1])
+      local j = (i * 1237) % 3000 + 1
+      p[#p + 1] = string.format("%d,%.3f", j, (j * 11 % 97) / 8)
+      q[#q + 1] = string.format("%.3f,%d", (j * 11 % 97) / 8, j)
+      local a = (j % 7 + 1) / 10
+      pl[#pl + 1] = string.format("%d,%.2f,%.2f", j, a, 1 - a)
+      ql[#ql + 1] = string.format("%.2f,%.2f,%d", a, 1 - a, j)
+    end
+    for name, rows in pairs { t = t, p = p, q = q, pl = pl, ql = ql } do
+      write(d .. "/" .. name .. ".csv", table.concat(rows, "\n") .. "\n")
+    end
+    local function spec(metric, target)
+      return { metric = metric, answers = d .. "/t.csv", id_column = "id", target_columns = { target },
+               split_column = "Usage" }
+    end
+    -- p and pl stream (the id first); q and ql, the id last, take the ordinary path
+    for _, case in ipairs { { "rmse", "y", "/p.csv", "/q.csv" }, { "mae", "y", "/p.csv", "/q.csv" },
+                            { "log_loss_multiclass", "label", "/pl.csv", "/ql.csv" } } do
+      local a, b = grade.grade(spec(case[1], case[2]), d .. case[3]), grade.grade(spec(case[1], case[2]), d .. case[4])
+      assert.are.equal("SUCCESS", a.status)
+      for _, k in ipairs { "raw_score", "public_score", "private_score" } do
+        assert.is_number(a[k])
+        assert.is_true(math.abs(a[k] - b[k]) <= 1e-12 * b[k], case[1] .. " " .. k .. ": " .. a[k] .. " vs " .. b[k])
+      end
+    end
+    local ans = assert(dojo.table.read(d .. "/t.csv"))
+    local idx = assert(ans:index("id"))
+    local v, pub, priv = idx:score_stream("rmse", 2, d .. "/p.csv", { types = { y = "float" } }, 4)
+    assert.is_number(v)
+    assert.is_number(pub)
+    assert.is_number(priv)
+    assert.is_nil(idx:score_stream("roc_auc", 2, d .. "/p.csv", { types = { y = "float" } }, 4))
+    idx:close()
+    ans:close()
+    -- a split value that is neither Public nor Private: the ordinary path's message
+    t[200] = t[200]:gsub(",[^,]*$", ",Test")
+    write(d .. "/t.csv", table.concat(t, "\n") .. "\n")
+    local r = grade.grade(spec("rmse", "y"), d .. "/p.csv")
+    assert.are.equal("FAILED", r.status)
+    assert.are.equal(grade.grade(spec("rmse", "y"), d .. "/q.csv").error.message, r.error.message)
+    assert.truthy(r.error.message:find("Test", 1, true), r.error.message)
+  end)
+
   it("streams both files of dojo score when the answers' ids run from the first one", function()
     local d = tmpdir()
     local t, tq, p = { "id,y" }, { "y,id" }, { "id,s" }
