@@ -420,8 +420,7 @@ int dojo_metric_proba(const char *metric, const int64_t *y, const double *P, con
    "roc_auc" (answers 0 or 1, both present), "mse", "rmse", "mae", "rmsle" or
    "log_loss_multiclass"; no weights, no parameters. part_col, unless DOJO_NO_COLUMN, is
    Kaggle's split column (Public / Private in any case, every row): parts[0] and parts[1] get
-   the public and the private part's scores (NaN for a part without rows); roc_auc is not
-   taken with a split. Returns 1 with *score (what dojo_metric_numeric or dojo_metric_proba
+   the public and the private part's scores (NaN for a part without rows). Returns 1 with *score (what dojo_metric_numeric or dojo_metric_proba
    gives on the aligned columns: exactly for roc_auc, to the last bits for the sums), 0 when
    the metric, answers or file are not a case this takes (grade the ordinary way, which
    names any problem), -1 on error (err). */

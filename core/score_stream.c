@@ -14,11 +14,13 @@
  *     value give cell_loss (regression.c's), summed with compensation per thread;
  *   - roc_auc: the answers' labels are first packed into a bitmap (1.25 MB for 10M rows,
  *     which stays in the caches, where the answers' 80 MB column would not), and each value
- *     goes, as its sort key (djm_key), to the positives or the negatives: thread 0 fills the
- *     positives up from the start of one buffer of 2 m keys and the negatives down from m,
- *     thread 1 the negatives up from m and the positives down from 2 m, so that after moving
- *     thread 1's positives next to thread 0's both classes lie in one piece each, in memory
- *     touched once; djm_auc_keys (ranking.c) then sorts and walks them.
+ *     goes, as its sort key (djm_key), to its group -- class and part of the split -- in one
+ *     buffer of m keys whose group sizes the answers give: thread 0 fills each group up from
+ *     its start, thread 1 down from its end, so a clean read fills it exactly and each class
+ *     ends in one piece; djm_auc_keys (ranking.c) then sorts and walks each part and the
+ *     whole.
+ * With Kaggle's split column (Public / Private) every sink keeps the two parts apart, and the
+ * whole and both parts are scored in the one pass.
  * Anything but the clean case -- a record that is not plain numbers, an unknown or repeated
  * id, a missing row, a value that is NaN or infinite (or, for rmsle, negative), an answer
  * that is not 0 or 1 for roc_auc, a single class -- makes dojo_score_stream return 0 and the
@@ -80,16 +82,48 @@ static int loss_batch(void *ctx, const uint32_t *rows, const double *vals, size_
     return 0;
 }
 
+/* The parts of a split: the answers' split column as part codes (0 Public, 1 Private, in any
+   case, as grading reads it) and the rows of each; -1 for anything else. */
+typedef struct split {
+    uint8_t *part; /* NULL: no split */
+    size_t n[2];
+} split;
+
+static int split_codes(const dj_col *c, size_t m, split *sp)
+{
+    if (c->type != DOJO_TYPE_STRING || c->nmissing || !(sp->part = malloc(m ? m : 1)))
+        return -1;
+    for (size_t r = 0; r < m; r++) {
+        const char *v = c->chars + c->offsets[r];
+        size_t len = (size_t)(c->offsets[r + 1] - c->offsets[r]);
+        if (len == 6 && strncasecmp(v, "public", 6) == 0)
+            sp->part[r] = 0;
+        else if (len == 7 && strncasecmp(v, "private", 7) == 0)
+            sp->part[r] = 1;
+        else
+            return -1;
+        sp->n[sp->part[r]]++;
+    }
+    return 0;
+}
+
 /* ---- roc_auc: the classes' keys ---------------------------------------------------------- */
 
+/* The keys go to four groups, by class and part (with no split every row is in part 0):
+   positives of part 0, of part 1, negatives of part 0, of part 1, in that order in one
+   buffer of m keys, so that each class (both parts) is in one piece too. Each group's size
+   is known from the answers; thread 0 fills a group up from its start and thread 1 down
+   from its end, so a clean read fills it exactly. (Each thread's rows are distinct, so each
+   stays inside a group's slots; rows in both threads make the read refused anyway.) */
 typedef struct auc_sink {
     const uint64_t *label; /* bit r: the answer of row r is 1 */
-    uint64_t *keys;        /* the shared buffer of 2 m keys */
-    size_t up, down;       /* next slot going up; slots below `down` are free going down */
-    size_t up_ready, down_ready; /* pages mapped ahead: [.., up_ready) and [down_ready, ..) */
-    size_t total;          /* keys in the buffer (2 m) */
-    int up_pos;            /* 1: the positives go up (thread 0), 0: the negatives do */
-    size_t nup, ndown;
+    const uint8_t *part;   /* the split's part of row r, or NULL */
+    uint64_t *keys;
+    size_t next[4];        /* the next slot of each group */
+    size_t count[4];       /* keys this sink wrote to each group */
+    size_t ready[4];       /* the group's slots mapped ahead of next, up to here */
+    size_t lo[4], hi[4];   /* the group's slots */
+    int down;              /* 1: this sink fills downwards */
 } auc_sink;
 
 #define AUC_READY ((size_t)1 << 17) /* keys mapped ahead at a time (1 MiB) */
@@ -103,41 +137,48 @@ static void map_keys(uint64_t *keys, size_t a, size_t b)
         madvise((void *)s, e - s, MADV_POPULATE_WRITE); /* best effort */
 }
 
+/* Maps each group's slots a step ahead of where this sink writes next. */
+static void auc_ready(auc_sink *k, size_t n)
+{
+    for (int g = 0; g < 4; g++) {
+        if (!k->down && k->next[g] + n > k->ready[g] && k->ready[g] < k->hi[g]) {
+            size_t e = k->ready[g] + AUC_READY < k->hi[g] ? k->ready[g] + AUC_READY : k->hi[g];
+            map_keys(k->keys, k->ready[g], e);
+            k->ready[g] = e;
+        } else if (k->down && k->next[g] + 1 < k->ready[g] + n && k->ready[g] > k->lo[g]) {
+            size_t b = k->ready[g] > k->lo[g] + AUC_READY ? k->ready[g] - AUC_READY : k->lo[g];
+            map_keys(k->keys, b, k->ready[g]);
+            k->ready[g] = b;
+        }
+    }
+}
+
+static inline size_t auc_group(const auc_sink *k, uint32_t r)
+{
+    size_t pos = (size_t)(k->label[r >> 6] >> (r & 63) & 1);
+    return (1 - pos) * 2 + (k->part ? k->part[r] : 0);
+}
+
 static int auc_batch(void *ctx, const uint32_t *rows, const double *vals, size_t n, size_t nv)
 {
     auc_sink *k = ctx;
     (void)nv;
-    if (k->up + n > k->up_ready) {
-        size_t hi = k->up_ready + AUC_READY < k->total ? k->up_ready + AUC_READY : k->total;
-        map_keys(k->keys, k->up_ready, hi);
-        k->up_ready = hi;
-    }
-    if (k->down < k->down_ready + n) {
-        size_t lo = k->down_ready > AUC_READY ? k->down_ready - AUC_READY : 0;
-        map_keys(k->keys, lo, k->down_ready);
-        k->down_ready = lo;
-    }
+    auc_ready(k, n);
     uint64_t *keys = k->keys;
-    size_t up = k->up, down = k->down;
-    const int up_pos = k->up_pos;
+    size_t next[4] = {k->next[0], k->next[1], k->next[2], k->next[3]};
+    const size_t step = k->down ? (size_t)-1 : 1;
     for (size_t i = 0; i < n; i++) {
         double p = vals[i];
         if (!isfinite(p))
             return -1;
-        uint32_t r = rows[i];
-        size_t go_up = (size_t)((int)(k->label[r >> 6] >> (r & 63) & 1) == up_pos);
-        uint64_t key = djm_key(p);
-        /* both slots are written and one is kept: no branch on the class, which is random
-           (the other slot is free space of this sink, written again later or unused) */
-        keys[up] = key;
-        keys[down - 1] = key;
-        up += go_up;
-        down -= 1 - go_up;
+        size_t g = auc_group(k, rows[i]);
+        keys[next[g]] = djm_key(p);
+        next[g] += step;
     }
-    k->nup += up - k->up;
-    k->ndown += k->down - down;
-    k->up = up;
-    k->down = down;
+    for (int g = 0; g < 4; g++) {
+        k->count[g] += k->down ? k->next[g] - next[g] : next[g] - k->next[g];
+        k->next[g] = next[g];
+    }
     return 0;
 }
 
@@ -196,33 +237,46 @@ static int label_bits(const dj_col *c, size_t m, uint64_t *bits, size_t *npos)
 }
 
 /* roc_auc of the submission at path against the labels (bit r: row r of km is a
-   positive; npos of them, both classes present). */
+   positive; both classes present), with a split also each part's (parts[0..1], NaN for a
+   part without rows; a part with rows of one class only is not taken: the ordinary path
+   says so). */
 static int stream_auc(const char *path, const dojo_csv_options *opt, const dj_keymap *km,
-                      const uint64_t *bits, size_t npos, double *score, char *err, size_t errlen)
+                      const uint64_t *bits, const split *sp, double *score, double *parts,
+                      char *err, size_t errlen)
 {
-    size_t m = km->nrows;
-    uint64_t *keys = dj_big_alloc(2 * m * sizeof *keys);
+    size_t m = km->nrows, size[4] = {0, 0, 0, 0}, start[4];
+    auc_sink k0 = {bits, sp->part, NULL, {0}, {0}, {0}, {0}, {0}, 0};
+    for (uint32_t r = 0; r < m; r++)
+        size[auc_group(&k0, r)]++;
+    for (int k = 0; sp->part && k < 2; k++)
+        if (size[k] + size[2 + k] && (!size[k] || !size[2 + k]))
+            return 0;
+    uint64_t *keys = dj_big_alloc(m * sizeof *keys);
     if (!keys)
         return DJM_OOM(err, errlen);
-    /* thread 0: positives up from 0, negatives down from m; thread 1: negatives up from m,
-       positives down from 2 m */
-    auc_sink k0 = {bits, keys, 0, m, 0, m, 2 * m, 1, 0, 0};
-    auc_sink k1 = {bits, keys, m, 2 * m, m, 2 * m, 2 * m, 0, 0, 0};
+    auc_sink k1 = k0;
+    k0.keys = k1.keys = keys;
+    k1.down = 1;
+    for (int g = 0; g < 4; g++) {
+        start[g] = g ? start[g - 1] + size[g - 1] : 0;
+        k0.next[g] = k0.ready[g] = k0.lo[g] = k1.lo[g] = start[g];
+        k0.hi[g] = k1.hi[g] = k1.ready[g] = start[g] + size[g];
+        k1.next[g] = start[g] + size[g] - 1; /* wraps for an empty group, never written */
+    }
     dj_stream st = {NULL, NULL, auc_batch, {&k0, &k1}, NULL, 0, NULL};
     int rc = dj_csv_stream(path, opt, km, &st);
-    if (rc == 1) {
-        size_t np0 = k0.nup, nn0 = k0.ndown, nn1 = k1.nup, np1 = k1.ndown;
-        /* thread 1's positives, at the top, move next to thread 0's: the gap between those
-           and thread 0's negatives holds thread 1's records, so they fit */
-        map_keys(keys, np0, np0 + np1);
-        memmove(keys + np0, keys + 2 * m - np1, np1 * sizeof *keys);
-        if (np0 + np1 != npos || nn0 + nn1 != m - npos)
+    for (int g = 0; rc == 1 && g < 4; g++)
+        if (k0.count[g] + k1.count[g] != size[g])
             rc = dj_err(err, errlen, "streamed roc_auc: class counts do not add up");
-        else
-            rc = djm_auc_keys(keys, npos, keys + m - nn0, nn0 + nn1, score, err, errlen) < 0
-                     ? -1
-                     : 1;
+    for (int k = 0; rc == 1 && sp->part && k < 2; k++) {
+        parts[k] = NAN;
+        if (size[k] && djm_auc_keys(keys + start[k], size[k], keys + start[2 + k], size[2 + k],
+                                    &parts[k], err, errlen) < 0)
+            rc = -1;
     }
+    if (rc == 1 && djm_auc_keys(keys, size[0] + size[1], keys + start[2], size[2] + size[3], score,
+                                err, errlen) < 0)
+        rc = -1;
     free(keys);
     return rc;
 }
@@ -347,31 +401,6 @@ static int ll_begin(const dj_stream *st, const char *const *names, size_t k)
     return a.bad || b.bad ? -1 : 0;
 }
 
-/* The parts of a split: the answers' split column as part codes (0 Public, 1 Private, in any
-   case, as grading reads it) and the rows of each; -1 for anything else. */
-typedef struct split {
-    uint8_t *part; /* NULL: no split */
-    size_t n[2];
-} split;
-
-static int split_codes(const dj_col *c, size_t m, split *sp)
-{
-    if (c->type != DOJO_TYPE_STRING || c->nmissing || !(sp->part = malloc(m ? m : 1)))
-        return -1;
-    for (size_t r = 0; r < m; r++) {
-        const char *v = c->chars + c->offsets[r];
-        size_t len = (size_t)(c->offsets[r + 1] - c->offsets[r]);
-        if (len == 6 && strncasecmp(v, "public", 6) == 0)
-            sp->part[r] = 0;
-        else if (len == 7 && strncasecmp(v, "private", 7) == 0)
-            sp->part[r] = 1;
-        else
-            return -1;
-        sp->n[sp->part[r]]++;
-    }
-    return 0;
-}
-
 /* The scores from the two threads' sums: the whole (all m rows) into *score and, with a
    split, each part's into parts[0..1] (NaN for a part without rows); a mean loss ends with
    its root when root. */
@@ -453,8 +482,9 @@ int dojo_score_stream_metric(const char *metric, int parts)
 {
     if (!metric)
         return 0;
-    return (!parts && strcmp(metric, "roc_auc") == 0) ||
-           strcmp(metric, "log_loss_multiclass") == 0 || loss_of(metric) >= 0;
+    (void)parts; /* every streamed metric takes a split */
+    return strcmp(metric, "roc_auc") == 0 || strcmp(metric, "log_loss_multiclass") == 0 ||
+           loss_of(metric) >= 0;
 }
 
 int dojo_score_stream(const char *metric, const dojo_index *x, size_t truth_col,
@@ -489,7 +519,7 @@ int dojo_score_stream(const char *metric, const dojo_index *x, size_t truth_col,
             rc = DJM_OOM(err, errlen);
             goto done;
         }
-        rc = label_bits(c, m, bits, &npos) ? stream_auc(path, opt, &km, bits, npos, score, err, errlen)
+        rc = label_bits(c, m, bits, &npos) ? stream_auc(path, opt, &km, bits, &sp, score, parts, err, errlen)
                                            : 0;
         free(bits);
         goto done;
@@ -601,18 +631,17 @@ int dojo_score_files_stream(const char *metric, const char *truth_path,
         if (dj_csv_stream(truth_path, truth_opt, &km, &st) == 1) {
             km.hi = lo + (int64_t)n - 1; /* the answers' ids: lo .. lo + n - 1, each once */
             km.nrows = n;
+            split none = {NULL, {0, 0}};
             if (auc) {
                 size_t npos = 0;
                 for (size_t w = 0; w < words; w++)
                     npos += (size_t)__builtin_popcountll(t0.bits[w] |= t1.bits[w]);
-                rc = npos > 0 && npos < n
-                         ? stream_auc(pred_path, pred_opt, &km, t0.bits, npos, score, err, errlen)
-                         : 0;
-            } else {
-                split none = {NULL, {0, 0}};
+                rc = npos > 0 && npos < n ? stream_auc(pred_path, pred_opt, &km, t0.bits, &none,
+                                                       score, NULL, err, errlen)
+                                          : 0;
+            } else
                 rc = stream_loss((size_t)li, pred_path, pred_opt, &km, t0.y, NULL, &none, score,
                                  NULL);
-            }
         }
     }
     free(t0.bits);

@@ -2163,7 +2163,7 @@ static void t_score_stream(void)
     size_t *perm = malloc(n * sizeof *perm);
     const char *metrics[] = {"roc_auc", "rmse", "mse", "mae", "rmsle"};
     CHECK(dojo_score_stream_metric("roc_auc", 0) && dojo_score_stream_metric("rmsle", 1) &&
-              !dojo_score_stream_metric("roc_auc", 1) && !dojo_score_stream_metric("r2", 0) &&
+              dojo_score_stream_metric("roc_auc", 1) && !dojo_score_stream_metric("r2", 0) &&
               !dojo_score_stream_metric(NULL, 0),
           "the streamed metrics");
     for (int kind = 0; kind < 3; kind++) {
@@ -2352,13 +2352,14 @@ static void t_score_stream_proba(void)
 }
 
 /* dojo_score_stream with Kaggle's split column: the whole and each part's score equal
-   dojo_metric_numeric's on those rows; a value other than Public or Private (any case), or
-   roc_auc, is not taken; a part without rows gives NaN. */
+   dojo_metric_numeric's on those rows (roc_auc exactly); a value other than Public or
+   Private (any case) is not taken; a part without rows gives NaN. */
 static void t_score_stream_split(void)
 {
     size_t n = 20000;
     int64_t *ids = malloc(n * sizeof *ids);
-    double *y = malloc(n * sizeof *y), *pv = malloc(n * sizeof *pv);
+    double *y = malloc(n * sizeof *y), *pv = malloc(n * sizeof *pv), *yl = malloc(n * sizeof *yl);
+    int64_t *lab = malloc(n * sizeof *lab);
     double *ys = malloc(n * sizeof *ys), *ps = malloc(n * sizeof *ps);
     char *chars = malloc(n * 8);
     int64_t *offs = malloc((n + 1) * sizeof *offs);
@@ -2369,6 +2370,8 @@ static void t_score_stream_split(void)
         for (size_t i = 0; i < n; i++) {
             ids[i] = (int64_t)i + 1;
             y[i] = (double)(i % 97) * 0.5;
+            lab[i] = (int64_t)((i * 2654435761u) >> 9 & 1);
+            yl[i] = (double)lab[i];
             perm[i] = i;
             const char *w = mode == 1 ? "Public" : words[(i * 7) % 4];
             if (mode == 2 && i == n / 2)
@@ -2387,6 +2390,7 @@ static void t_score_stream_split(void)
         dojo_table_add_ints(ans, "id", ids, NULL, n, err, sizeof err);
         dojo_table_add_floats(ans, "y", y, NULL, n, err, sizeof err);
         dojo_table_add_strings(ans, "Usage", chars, offs, NULL, n, err, sizeof err);
+        dojo_table_add_ints(ans, "lab", lab, NULL, n, err, sizeof err);
         sbuf csv = {0};
         sb_str(&csv, "id,p\n");
         for (size_t i = 0; i < n; i++) {
@@ -2410,8 +2414,9 @@ static void t_score_stream_split(void)
             dojo_index *x = dojo_index_new(ans, 0, err, sizeof err);
             for (size_t m = 0; m < 3; m++) {
                 double got = -1, parts[2] = {-1, -1};
-                int rc = dojo_score_stream(metrics[m], x, 1, 2, path, &o, &got, parts, err, sizeof err);
-                if (mode == 2 || m == 2) {
+                int rc = dojo_score_stream(metrics[m], x, m == 2 ? 3 : 1, 2, path, &o, &got, parts, err,
+                                           sizeof err);
+                if (mode == 2) {
                     CHECK(rc == 0, "mode %d, %s, split %d: not taken", mode, metrics[m], split);
                     continue;
                 }
@@ -2421,7 +2426,7 @@ static void t_score_stream_split(void)
                     for (size_t r = 0; r < n; r++) {
                         int priv = (chars[offs[r] + 1] | 0x20) == 'r'; /* pRivate, not pUblic */
                         if (k == 2 || priv == k) {
-                            ys[c] = y[r];
+                            ys[c] = m == 2 ? yl[r] : y[r];
                             ps[c++] = pv[r];
                         }
                     }
@@ -2429,10 +2434,11 @@ static void t_score_stream_split(void)
                     if (c)
                         dojo_metric_numeric(metrics[m], ys, ps, NULL, c, 1, NULL, &want[k], err, sizeof err);
                 }
-                CHECK(rc == 1 && fabs(got - want[2]) <= 1e-12 * want[2], "mode %d, %s, split %d: %.17g vs %.17g",
+                double tol = m == 2 ? 0 : 1e-12; /* the AUC is an exact integer area */
+                CHECK(rc == 1 && fabs(got - want[2]) <= tol * want[2], "mode %d, %s, split %d: %.17g vs %.17g",
                       mode, metrics[m], split, got, want[2]);
                 for (int k = 0; k < 2; k++)
-                    CHECK(isnan(want[k]) ? isnan(parts[k]) : fabs(parts[k] - want[k]) <= 1e-12 * want[k],
+                    CHECK(isnan(want[k]) ? isnan(parts[k]) : fabs(parts[k] - want[k]) <= tol * want[k],
                           "mode %d, %s, split %d, part %d: %.17g vs %.17g", mode, metrics[m], split, k,
                           parts[k], want[k]);
             }
@@ -2444,6 +2450,8 @@ static void t_score_stream_split(void)
     }
     free(ids);
     free(y);
+    free(yl);
+    free(lab);
     free(pv);
     free(ys);
     free(ps);

@@ -478,19 +478,21 @@ describe("dojo score", function()
 
   it("streams a grading with Kaggle's split: the public and private parts as the ordinary path gives them", function()
     local d = tmpdir()
-    local t, p, q = { "id,y,label,Usage" }, { "id,y" }, { "y,id" }
-    local pl, ql = { "id,a,b" }, { "a,b,id" }
+    local t, p, q = { "id,y,label,Usage,c" }, { "id,y" }, { "y,id" }
+    local pl, ql, pc, qc = { "id,a,b" }, { "a,b,id" }, { "id,c" }, { "c,id" }
     for i = 1, 3000 do
-      t[#t + 1] = string.format("%d,%.2f,%s,%s", i, i % 17 / 4, i % 3 == 0 and "a" or "b",
-                                ({ "Public", "private", "PRIVATE" })[i % 3 + 1])
+      t[#t + 1] = string.format("%d,%.2f,%s,%s,%d", i, i % 17 / 4, i % 3 == 0 and "a" or "b",
+                                ({ "Public", "private", "PRIVATE" })[i % 3 + 1], (i * 7) % 5 < 2 and 1 or 0)
       local j = (i * 1237) % 3000 + 1
       p[#p + 1] = string.format("%d,%.3f", j, (j * 11 % 97) / 8)
       q[#q + 1] = string.format("%.3f,%d", (j * 11 % 97) / 8, j)
+      pc[#pc + 1] = string.format("%d,%.2f", j, (j * 13 % 89) / 89)
+      qc[#qc + 1] = string.format("%.2f,%d", (j * 13 % 89) / 89, j)
       local a = (j % 7 + 1) / 10
       pl[#pl + 1] = string.format("%d,%.2f,%.2f", j, a, 1 - a)
       ql[#ql + 1] = string.format("%.2f,%.2f,%d", a, 1 - a, j)
     end
-    for name, rows in pairs { t = t, p = p, q = q, pl = pl, ql = ql } do
+    for name, rows in pairs { t = t, p = p, q = q, pl = pl, ql = ql, pc = pc, qc = qc } do
       write(d .. "/" .. name .. ".csv", table.concat(rows, "\n") .. "\n")
     end
     local function spec(metric, target)
@@ -499,7 +501,8 @@ describe("dojo score", function()
     end
     -- p and pl stream (the id first); q and ql, the id last, take the ordinary path
     for _, case in ipairs { { "rmse", "y", "/p.csv", "/q.csv" }, { "mae", "y", "/p.csv", "/q.csv" },
-                            { "log_loss_multiclass", "label", "/pl.csv", "/ql.csv" } } do
+                            { "log_loss_multiclass", "label", "/pl.csv", "/ql.csv" },
+                            { "roc_auc", "c", "/pc.csv", "/qc.csv" } } do
       local a, b = grade.grade(spec(case[1], case[2]), d .. case[3]), grade.grade(spec(case[1], case[2]), d .. case[4])
       assert.are.equal("SUCCESS", a.status)
       for _, k in ipairs { "raw_score", "public_score", "private_score" } do
@@ -513,11 +516,14 @@ describe("dojo score", function()
     assert.is_number(v)
     assert.is_number(pub)
     assert.is_number(priv)
-    assert.is_nil(idx:score_stream("roc_auc", 2, d .. "/p.csv", { types = { y = "float" } }, 4))
+    assert.is_nil(idx:score_stream("roc_auc", 2, d .. "/p.csv", { types = { y = "float" } }, 4)) -- y is not 0/1
+    local a, pa, qa = idx:score_stream("roc_auc", 5, d .. "/pc.csv", { types = { c = "float" } }, 4)
+    local g = grade.grade(spec("roc_auc", "c"), d .. "/qc.csv")
+    assert.are.same({ g.raw_score, g.public_score, g.private_score }, { a, pa, qa }) -- exact: an integer area
     idx:close()
     ans:close()
     -- a split value that is neither Public nor Private: the ordinary path's message
-    t[200] = t[200]:gsub(",[^,]*$", ",Test")
+    t[200] = t[200]:gsub(",%a+,(%d)$", ",Test,%1")
     write(d .. "/t.csv", table.concat(t, "\n") .. "\n")
     local r = grade.grade(spec("rmse", "y"), d .. "/p.csv")
     assert.are.equal("FAILED", r.status)
