@@ -126,13 +126,14 @@ typedef struct auc_sink {
     int down;              /* 1: this sink fills downwards */
 } auc_sink;
 
-#define AUC_READY ((size_t)1 << 17) /* keys mapped ahead at a time (1 MiB) */
+#define READY_AHEAD ((size_t)1 << 17) /* cells mapped ahead at a time (1 MiB) */
 
-/* Maps the pages of keys[a, b) in one call rather than a fault per page. */
-static void map_keys(uint64_t *keys, size_t a, size_t b)
+/* Maps the pages of cells [a, b) of an array of 8-byte cells in one call rather than a fault
+   per page. */
+static void map_cells(void *cells, size_t a, size_t b)
 {
-    uintptr_t s = ((uintptr_t)(keys + a) + 4095) & ~(uintptr_t)4095;
-    uintptr_t e = (uintptr_t)(keys + b) & ~(uintptr_t)4095;
+    uintptr_t s = ((uintptr_t)cells + a * 8 + 4095) & ~(uintptr_t)4095;
+    uintptr_t e = ((uintptr_t)cells + b * 8) & ~(uintptr_t)4095;
     if (e > s)
         madvise((void *)s, e - s, MADV_POPULATE_WRITE); /* best effort */
 }
@@ -142,12 +143,12 @@ static void auc_ready(auc_sink *k, size_t n)
 {
     for (int g = 0; g < 4; g++) {
         if (!k->down && k->next[g] + n > k->ready[g] && k->ready[g] < k->hi[g]) {
-            size_t e = k->ready[g] + AUC_READY < k->hi[g] ? k->ready[g] + AUC_READY : k->hi[g];
-            map_keys(k->keys, k->ready[g], e);
+            size_t e = k->ready[g] + READY_AHEAD < k->hi[g] ? k->ready[g] + READY_AHEAD : k->hi[g];
+            map_cells(k->keys, k->ready[g], e);
             k->ready[g] = e;
         } else if (k->down && k->next[g] + 1 < k->ready[g] + n && k->ready[g] > k->lo[g]) {
-            size_t b = k->ready[g] > k->lo[g] + AUC_READY ? k->ready[g] - AUC_READY : k->lo[g];
-            map_keys(k->keys, b, k->ready[g]);
+            size_t b = k->ready[g] > k->lo[g] + READY_AHEAD ? k->ready[g] - READY_AHEAD : k->lo[g];
+            map_cells(k->keys, b, k->ready[g]);
             k->ready[g] = b;
         }
     }
@@ -565,12 +566,9 @@ static int truth_batch(void *ctx, const uint32_t *rows, const double *vals, size
         return bad ? -1 : 0;
     }
     if (n && rows[n - 1] >= t->ready) { /* an answers file in id order fills y in order */
-        size_t hi = (size_t)rows[n - 1] + ((size_t)1 << 17);
+        size_t hi = (size_t)rows[n - 1] + READY_AHEAD;
         hi = hi < t->cap ? hi : t->cap;
-        uintptr_t a = ((uintptr_t)(t->y + rows[n - 1]) + 4095) & ~(uintptr_t)4095;
-        uintptr_t e = (uintptr_t)(t->y + hi) & ~(uintptr_t)4095;
-        if (e > a)
-            madvise((void *)a, e - a, MADV_POPULATE_WRITE); /* best effort */
+        map_cells(t->y, rows[n - 1], hi);
         t->ready = hi;
     }
     for (size_t i = 0; i < n; i++) {
