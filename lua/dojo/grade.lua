@@ -5,10 +5,10 @@
 -- untrusted: no symbolic links, FIFOs or devices, a size cap), ids are joined through hash
 -- indexes (the answers' rows gathered into the submission's order), and the metric runs on
 -- the columns in place. A submission keyed by integer ids and scored by a metric the kernel
--- streams (roc_auc, mse, rmse, mae, rmsle, log_loss_multiclass; no parameters; a public/
--- private split for all but roc_auc) is scored while it is read (score_stream: nothing stored, no join); another one-column
--- numeric submission keyed by integer ids is read straight into the answers' order
--- (read_aligned: no ids stored, no join). Whenever either does not take the file, or
+-- streams (roc_auc, mse, rmse, mae, rmsle, log_loss_multiclass; no parameters; with or
+-- without a public/private split) is scored while it is read (score_stream: nothing stored,
+-- no join); another one-column numeric submission keyed by integer ids is read straight
+-- into the answers' order (read_aligned: no ids stored, no join). Whenever either does not take the file, or
 -- anything after it fails, the ordinary path runs, so every check and message is the
 -- ordinary path's. Lua decides what is checked and says what is wrong, in one sentence
 -- naming the problem.
