@@ -2062,6 +2062,19 @@ static inline int fast_store(pcol *c, const numv *v, size_t row)
     return 1;
 }
 
+/* A field of known end in the common shapes: quick_num16 when simd (SSSE3), else quick_num. */
+static inline __attribute__((always_inline)) int quick_field(const unsigned char *s,
+                                                             const unsigned char *e, numv *v,
+                                                             int simd)
+{
+#ifdef DJ_QUICK16
+    return simd ? quick_num16(s, e, v) : quick_num(s, e, v);
+#else
+    (void)simd;
+    return quick_num(s, e, v);
+#endif
+}
+
 /* The row of key k in a dj_keymap, or -1. */
 static inline int64_t keymap_find(const dj_keymap *km, int64_t k)
 {
@@ -2090,13 +2103,7 @@ scatter_targets(const rd *r, const unsigned char *base, const uint32_t *at, size
     for (; k < n; k += ncols) {
         const unsigned char *e = base + at[k];
         numv v;
-        int ok;
-#ifdef DJ_QUICK16
-        ok = simd ? quick_num16(fs, e, &v) : quick_num(fs, e, &v);
-#else
-        (void)simd;
-        ok = quick_num(fs, e, &v);
-#endif
+        int ok = quick_field(fs, e, &v, simd);
         tgt[q++] = ok && v.kind == N_INT ? keymap_find(r->keys, v.i) : -1;
         if (k + ncols - 1 >= n)
             break;
@@ -2254,13 +2261,7 @@ fast_rows_impl(rd *r, const unsigned char **pp, size_t row, size_t maxrows,
                 continue;
             }
             numv v;
-            int quick;
-#ifdef DJ_QUICK16
-            quick = simd ? quick_num16(s, fe, &v) : quick_num(s, fe, &v);
-#else
-            (void)simd;
-            quick = quick_num(s, fe, &v);
-#endif
+            int quick = quick_field(s, fe, &v, simd);
             if (!quick && (parse_num(s, &v) != fe || v.kind == N_NONE))
                 goto bad;
             if (scatter == 2) {
@@ -3818,8 +3819,7 @@ static rd *scatter_open(const char *path, const dojo_csv_options *opt)
     return r;
 }
 
-/* The keymap of an index over an int column with no missing key, or -1. */
-static int index_keys(const dojo_index *x, dj_keymap *km)
+int dj_index_stream_keys(const dojo_index *x, dj_keymap *km)
 {
     if (dj_index_keymap(x, km) < 0 || km->nrows == 0 || km->t->cols[km->col].nmissing > 0)
         return -1;
@@ -3889,7 +3889,7 @@ dojo_table *dojo_table_read_csv_aligned(const char *path, const dojo_csv_options
 {
     dj_keymap km;
     dj_err(err, errlen, "the file is not one this read takes");
-    rd *r = index_keys(x, &km) < 0 ? NULL : scatter_open(path, opt);
+    rd *r = dj_index_stream_keys(x, &km) < 0 ? NULL : scatter_open(path, opt);
     if (!r)
         return NULL;
     size_t m = km.nrows;
@@ -3947,11 +3947,6 @@ int dj_csv_stream(const char *path, const dojo_csv_options *opt, const dj_keymap
         *st->filled = r->nrows;
     reader_destroy(r);
     return ok;
-}
-
-int dj_index_stream_keys(const dojo_index *x, dj_keymap *km)
-{
-    return index_keys(x, km);
 }
 
 dojo_table *dojo_table_parse_csv(const void *data, size_t len, const dojo_csv_options *opt,

@@ -428,8 +428,8 @@ int dojo_metric_proba(const char *metric, const int64_t *y, const double *P, con
 int dojo_score_stream(const char *metric, const dojo_index *idx, size_t truth_col,
                       size_t part_col, const char *path, const dojo_csv_options *opt,
                       double *score, double *parts, char *err, size_t errlen);
-/* 1 when dojo_score_stream computes this metric (with a split when parts), else 0. */
-int dojo_score_stream_metric(const char *metric, int parts);
+/* 1 when dojo_score_stream computes this metric (with or without a split), else 0. */
+int dojo_score_stream_metric(const char *metric);
 /* The same for two files (dojo score): the answers too are read as a stream, into the
    compact form the metric needs (roc_auc: a bitmap of the positives; the mean losses: the
    answers by row), with no table and no index. truth_path: the key column then one column

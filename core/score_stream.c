@@ -247,8 +247,14 @@ static int stream_auc(const char *path, const dojo_csv_options *opt, const dj_ke
 {
     size_t m = km->nrows, size[4] = {0, 0, 0, 0}, start[4];
     auc_sink k0 = {bits, sp->part, NULL, {0}, {0}, {0}, {0}, {0}, 0};
-    for (uint32_t r = 0; r < m; r++)
-        size[auc_group(&k0, r)]++;
+    if (sp->part) {
+        for (uint32_t r = 0; r < m; r++)
+            size[auc_group(&k0, r)]++;
+    } else { /* part 0 only: the positives are the bitmap's ones */
+        for (size_t w = 0; w <= (m - 1) / 64; w++)
+            size[0] += (size_t)__builtin_popcountll(bits[w]);
+        size[2] = m - size[0];
+    }
     for (int k = 0; sp->part && k < 2; k++)
         if (size[k] + size[2 + k] && (!size[k] || !size[2 + k]))
             return 0;
@@ -479,11 +485,10 @@ static int loss_of(const char *metric)
     return -1;
 }
 
-int dojo_score_stream_metric(const char *metric, int parts)
+int dojo_score_stream_metric(const char *metric)
 {
     if (!metric)
         return 0;
-    (void)parts; /* every streamed metric takes a split */
     return strcmp(metric, "roc_auc") == 0 || strcmp(metric, "log_loss_multiclass") == 0 ||
            loss_of(metric) >= 0;
 }
@@ -495,7 +500,7 @@ int dojo_score_stream(const char *metric, const dojo_index *x, size_t truth_col,
     dj_keymap km;
     int split_on = part_col != DOJO_NO_COLUMN;
     if (!metric || !x || !path || !score || (split_on && !parts) ||
-        !dojo_score_stream_metric(metric, split_on) || dj_index_stream_keys(x, &km) < 0)
+        !dojo_score_stream_metric(metric) || dj_index_stream_keys(x, &km) < 0)
         return 0;
     const dojo_table *t = km.t;
     size_t m = km.nrows;

@@ -471,11 +471,10 @@ static int l_metric_list(lua_State *L)
     return 1;
 }
 
-/* score_stream_metric(name [, split]) -> whether idx:score_stream computes this metric (with
-   a split column when split). */
+/* score_stream_metric(name) -> whether idx:score_stream computes this metric. */
 static int l_score_stream_metric(lua_State *L)
 {
-    lua_pushboolean(L, dojo_score_stream_metric(luaL_checkstring(L, 1), lua_toboolean(L, 2)));
+    lua_pushboolean(L, dojo_score_stream_metric(luaL_checkstring(L, 1)));
     return 1;
 }
 

@@ -189,7 +189,7 @@ int dojo_metric_proba(const char *metric, const int64_t *y, const double *P, con
 int dojo_score_stream(const char *metric, const dojo_index *idx, size_t truth_col,
                       size_t part_col, const char *path, const dojo_csv_options *opt,
                       double *score, double *parts, char *err, size_t errlen);
-int dojo_score_stream_metric(const char *metric, int parts);
+int dojo_score_stream_metric(const char *metric);
 int dojo_score_files_stream(const char *metric, const char *truth_path,
                             const dojo_csv_options *truth_opt, const char *pred_path,
                             const dojo_csv_options *pred_opt, double *score, char *err,

@@ -1071,10 +1071,9 @@ function M.metric_text(name, yv, pv, params)
 end
 
 local KINDS = { "numeric", "labels", "proba", "text" }
--- score_stream_metric(name [, split]) -> whether idx:score_stream computes this metric (with a
--- split column when split).
-function M.score_stream_metric(name, split)
-  return C.dojo_score_stream_metric(checkstring(name, 1, "score_stream_metric"), split and 1 or 0) == 1
+-- score_stream_metric(name) -> whether idx:score_stream computes this metric.
+function M.score_stream_metric(name)
+  return C.dojo_score_stream_metric(checkstring(name, 1, "score_stream_metric")) == 1
 end
 
 function M.metric_list()

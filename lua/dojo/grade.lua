@@ -366,7 +366,7 @@ end
 local function streamable(spec, info, ntargets)
   return not spec.adapt_submission and not spec.aux_columns and info.builtin and ntargets == 1 and
          not (spec.metric_params and next(spec.metric_params)) and
-         core.score_stream_metric(info.name, spec.split_column ~= nil)
+         core.score_stream_metric(info.name)
 end
 
 -- The submission scored while it is read (idx:score_stream: nothing stored, no join), for

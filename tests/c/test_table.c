@@ -2162,9 +2162,9 @@ static void t_score_stream(void)
     double *yf = malloc(n * sizeof *yf), *pa = malloc(n * sizeof *pa), *yl = malloc(n * sizeof *yl);
     size_t *perm = malloc(n * sizeof *perm);
     const char *metrics[] = {"roc_auc", "rmse", "mse", "mae", "rmsle"};
-    CHECK(dojo_score_stream_metric("roc_auc", 0) && dojo_score_stream_metric("rmsle", 1) &&
-              dojo_score_stream_metric("roc_auc", 1) && !dojo_score_stream_metric("r2", 0) &&
-              !dojo_score_stream_metric(NULL, 0),
+    CHECK(dojo_score_stream_metric("roc_auc") && dojo_score_stream_metric("rmsle") &&
+              dojo_score_stream_metric("log_loss_multiclass") && !dojo_score_stream_metric("r2") &&
+              !dojo_score_stream_metric(NULL),
           "the streamed metrics");
     for (int kind = 0; kind < 3; kind++) {
         for (size_t i = 0; i < n; i++) {
