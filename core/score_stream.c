@@ -304,7 +304,6 @@ typedef struct classes {
 
 typedef struct name_table {
     const char *const *names;
-    size_t k;
     size_t len[CLS_SLOTS / 2];
     int16_t slot[CLS_SLOTS]; /* class number + 1, 0 empty */
 } name_table;
@@ -387,7 +386,6 @@ static int ll_begin(const dj_stream *st, const char *const *names, size_t k)
     if (!nt)
         return -1;
     nt->names = names;
-    nt->k = k;
     for (size_t j = 0; j < k; j++) {
         size_t len = nt->len[j] = strlen(names[j]);
         size_t h = dj_hash_bytes(names[j], len) & (CLS_SLOTS - 1);
