@@ -96,7 +96,7 @@
 #include <emmintrin.h>
 #endif
 #if defined(__x86_64__) && defined(__GNUC__)
-#include <tmmintrin.h>
+#include <immintrin.h>
 #endif
 
 #ifndef MADV_POPULATE_WRITE
@@ -128,8 +128,9 @@ static int start_thread(pthread_t *th, void *(*fn)(void *), void *arg)
 
 /* What the processor has for fast_rows: 0 nothing (the scalar quick_num), 1 what
    quick_num16 needs (SSSE3, POPCNT), 2 that and AVX2 with BMI1/2 (the same code compiled for
-   them: three-operand vector forms, shifts and bit scans without flags); $DOJO_CSV_SIMD=0
-   or 1 caps it (the tests run each level). */
+   them: three-operand vector forms, shifts and bit scans without flags), 3 that and AVX-512
+   (F, BW, VL, VBMI2: the separators listed by list_seps_avx512); $DOJO_CSV_SIMD=0, 1 or 2
+   caps it (the tests run each level). */
 static int simd_ok(void)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -141,10 +142,14 @@ static int simd_ok(void)
         if (has && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
             __builtin_cpu_supports("bmi2"))
             has = 2;
+        if (has == 2 && __builtin_cpu_supports("avx512f") &&
+            __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+            __builtin_cpu_supports("avx512vbmi2"))
+            has = 3;
         __atomic_store_n(&cpu, has, __ATOMIC_RELAXED);
     }
     const char *e = getenv("DOJO_CSV_SIMD");
-    if (e && (strcmp(e, "0") == 0 || strcmp(e, "1") == 0) && e[0] - '0' < has)
+    if (e && e[0] >= '0' && e[0] <= '2' && !e[1] && e[0] - '0' < has)
         return e[0] - '0';
     return has;
 #else
@@ -1233,7 +1238,8 @@ struct dojo_csv_reader {
     uint64_t max_file_bytes;
     unsigned char delim, quote;
     int quoting, header, fastnum;
-    int simd; /* fast_rows: 0 quick_num, 1 quick_num16 (SSSE3, POPCNT), 2 the same built for AVX2 */
+    int simd; /* fast_rows: 0 quick_num, 1 quick_num16 (SSSE3, POPCNT), 2 the same built for
+                 AVX2, 3 and the separators listed with AVX-512 */
     /* Scattering (dojo_table_read_csv_aligned): the first column's keys are looked up in
        keys, and the other columns' values stored at the indexed row; seen marks those rows */
     int scatter;
@@ -2086,48 +2092,86 @@ static inline int64_t keymap_find(const dj_keymap *km, int64_t k)
     return km->kind == DJ_KEYS_IDENT ? (int64_t)o : (int64_t)km->dense[o] - 1;
 }
 
-/* Scattering: the rows of the records among the separators at[0..n) (offsets from base),
-   looked up ahead into tgt (-1: not found), so that fast_rows can prefetch the bitmap word
-   and the value cells of a record SCATTER_AHEAD records before it stores them, and the
-   random accesses overlap instead of waiting one by one. The first record starts at fs, its
-   key ending at separator k (records are assumed whole and regular here; the parse checks
-   them). Returns the number of records looked up. */
-#define SCATTER_AHEAD 16
+/* Where a scattered record's row t is about to be read or written: its word of the bitmap
+   of rows seen, and its cells (scattering: the columns' values; streaming: the sink's
+   prefetch array, if any). */
+typedef struct scatter_pf {
+    const uint64_t *seen;
+    const char *cells; /* streaming: the sink's array */
+    size_t cell_size;
+    const pcol *cols; /* scattering */
+    size_t ncols;
+} scatter_pf;
 
-static inline __attribute__((always_inline)) size_t
-scatter_targets(const rd *r, const unsigned char *base, const uint32_t *at, size_t n,
-                const unsigned char *fs, size_t k, int simd, int64_t *tgt)
-{
-    const size_t ncols = r->ncols;
-    size_t q = 0;
-    for (; k < n; k += ncols) {
-        const unsigned char *e = base + at[k];
-        numv v;
-        int ok = quick_field(fs, e, &v, simd);
-        tgt[q++] = ok && v.kind == N_INT ? keymap_find(r->keys, v.i) : -1;
-        if (k + ncols - 1 >= n)
-            break;
-        fs = base + at[k + ncols - 1] + 1;
-    }
-    return q;
-}
-
-static inline __attribute__((always_inline)) void scatter_prefetch(const rd *r, int64_t t,
-                                                                   int stream)
+static inline __attribute__((always_inline)) void scatter_prefetch(const scatter_pf *pf,
+                                                                   int64_t t, int stream)
 {
     if (t < 0)
         return;
-    __builtin_prefetch(&r->seen[t >> 6], 0);
+    __builtin_prefetch(&pf->seen[t >> 6], 0);
     if (stream) {
-        const dj_stream *st = r->stream;
-        if (st->prefetch)
-            __builtin_prefetch((const char *)st->prefetch + (size_t)t * st->prefetch_size, 0);
+        if (pf->cells)
+            __builtin_prefetch(pf->cells + (size_t)t * pf->cell_size, 0);
         return;
     }
-    for (size_t c = 1; c < r->ncols; c++)
-        __builtin_prefetch(&r->cols[c].vals[t], 1);
+    for (size_t c = 1; c < pf->ncols; c++)
+        __builtin_prefetch(&pf->cols[c].vals[t], 1);
 }
 
+
+/* Scattering: the rows of the nrec records whose separators are at[0..nrec * ncols)
+   (offsets from base, where the first record starts), looked up ahead into tgt, each
+   record's word of the bitmap of rows seen and its cells prefetched as it is found; then the
+   rows are marked seen, in order. Returns the number of records up to the first that is not
+   taken: its key is not a plain int or not indexed, its row was seen before, or it starts
+   at or after lim. Records are assumed whole and regular here: the parse checks them, and
+   stops the read at the first that is not, so marking a row before its record is parsed
+   changes no result (a read that stops fails as a whole). */
+/* A key of 1 to 8 digits (no leading zero unless alone), the common key, in fewer steps
+   than quick_num, which gives the same value; 0 for anything else. The 8 bytes from s must
+   be readable. */
+static inline int quick_key8(const unsigned char *s, const unsigned char *e, int64_t *k)
+{
+    size_t len = (size_t)(e - s);
+    if (len - 1 >= 8)
+        return 0;
+    uint64_t w;
+    memcpy(&w, s, 8);
+    uint64_t t = w ^ 0x3030303030303030ULL;
+    if ((nondigits8(t) & (~0ULL >> (64 - 8 * len))) || (s[0] == '0' && len > 1))
+        return 0;
+    *k = (int64_t)fold8(t, len);
+    return 1;
+}
+
+static inline __attribute__((always_inline)) size_t
+scatter_targets(const rd *r, const unsigned char *base, const uint32_t *at, size_t nrec,
+                size_t ncols, const unsigned char *lim, int simd, const scatter_pf *pf,
+                int stream, uint64_t *seen, int64_t *tgt)
+{
+    const dj_keymap km = *r->keys; /* a copy: the stores to tgt cannot change it */
+    const unsigned char *fs = base;
+    size_t n = 0;
+    for (; n < nrec && fs < lim; n++) {
+        const unsigned char *e = base + at[n * ncols];
+        int64_t key;
+        numv v;
+        if (quick_key8(fs, e, &key) || (quick_field(fs, e, &v, simd) && v.kind == N_INT &&
+                                        (key = v.i, 1)))
+            tgt[n] = keymap_find(&km, key);
+        else
+            tgt[n] = -1;
+        scatter_prefetch(pf, tgt[n], stream);
+        fs = base + at[n * ncols + ncols - 1] + 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int64_t t = tgt[i];
+        if (t < 0 || (seen[t >> 6] >> (t & 63) & 1))
+            return i;
+        seen[t >> 6] |= 1ULL << (t & 63);
+    }
+    return n;
+}
 
 /* Allocates a reader's batch for streaming with sink state ctx. */
 static int stream_batch(rd *r, const dj_stream *st, void *ctx)
@@ -2150,159 +2194,230 @@ static int sink_flush(rd *r, size_t n)
     return 0;
 }
 
+/* The delimiters and line feeds of the span bytes from base (of which avail are data), as
+   offsets from base, into at; returns their number. 8 are written per 64 bytes whatever
+   their count, 16 when there are more than 8 (the unused ones are overwritten next), so that
+   the branches hardly depend on how many there are (a file's rows are much alike; one by
+   one only past 16). A last block shorter than 64 bytes is read only at the end of the data
+   (the buffer's padding covers it), masked to the data. at has room for span + 16. */
+static inline __attribute__((always_inline)) size_t list_seps(const unsigned char *base,
+                                                              size_t span, size_t avail,
+                                                              unsigned char delim, uint32_t *at)
+{
+    size_t n = 0;
+    for (size_t off = 0; off < span; off += 64) {
+        uint64_t bits = sep_mask64(base + off, delim);
+        if (avail - off < 64)
+            bits &= (1ULL << (avail - off)) - 1;
+        size_t cnt = (size_t)__builtin_popcountll(bits);
+        for (size_t k = 0; k < 8; k++) {
+            at[n + k] = (uint32_t)(off + (size_t)__builtin_ctzll(bits | (1ULL << 63)));
+            bits &= bits - 1;
+        }
+        if (cnt > 8) { /* short fields: 8 more the same way, then one by one */
+            for (size_t k = 8; k < 16; k++) {
+                at[n + k] = (uint32_t)(off + (size_t)__builtin_ctzll(bits | (1ULL << 63)));
+                bits &= bits - 1;
+            }
+            for (size_t k = 16; k < cnt; k++) {
+                at[n + k] = (uint32_t)(off + (size_t)__builtin_ctzll(bits));
+                bits &= bits - 1;
+            }
+        }
+        n += cnt;
+    }
+    return n;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define DJ_AVX512 1
+/* list_seps with AVX-512 (BW, VBMI2): each 64-byte block is compared at once and its
+   separators' positions compressed out of a vector of 0..63, 16 at a time widened to offsets
+   (the rest of the 16 written are overwritten next). Called once per span, not inlined:
+   its caller need not be built for AVX-512. */
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi2,popcnt"), noinline)) static size_t
+list_seps_avx512(const unsigned char *base, size_t span, size_t avail, unsigned char delim,
+                 uint32_t *at)
+{
+    const __m512i dl = _mm512_set1_epi8((char)delim), lf = _mm512_set1_epi8('\n');
+    const __m512i iota = _mm512_set_epi8(
+        63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48, 47, 46, 45, 44, 43, 42,
+        41, 40, 39, 38, 37, 36, 35, 34, 33, 32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20,
+        19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    size_t n = 0;
+    for (size_t off = 0; off < span; off += 64) {
+        const __m512i x = _mm512_loadu_si512((const void *)(base + off));
+        uint64_t bits = _mm512_cmpeq_epi8_mask(x, dl) | _mm512_cmpeq_epi8_mask(x, lf);
+        if (avail - off < 64)
+            bits &= (1ULL << (avail - off)) - 1;
+        size_t cnt = (size_t)__builtin_popcountll(bits);
+        const __m512i pos = _mm512_maskz_compress_epi8(bits, iota);
+        const __m512i o = _mm512_set1_epi32((int)off);
+        _mm512_storeu_si512((void *)(at + n),
+                            _mm512_add_epi32(_mm512_cvtepu8_epi32(_mm512_castsi512_si128(pos)), o));
+#define DJ_SEPS16(q)                                                                             \
+    _mm512_storeu_si512((void *)(at + n + 16 * (q)),                                             \
+                        _mm512_add_epi32(_mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(pos, q)), o))
+        if (cnt > 16) { /* short fields: the next 16 positions, and so on */
+            DJ_SEPS16(1);
+            if (cnt > 32) {
+                DJ_SEPS16(2);
+                if (cnt > 48)
+                    DJ_SEPS16(3);
+            }
+        }
+#undef DJ_SEPS16
+        n += cnt;
+    }
+    return n;
+}
+#endif
+
 /* Many records of plain numbers from *pp (row `row` on), at most maxrows, none starting at
-   or after lim: what fast_record takes, found another way. The delimiters and line feeds of
-   up to FAST_SPAN bytes are listed first (sep_mask64), so every field's end is known before
-   it is parsed and the fields parse independently of each other (quick_num16 or quick_num,
-   else parse_num, which must then end exactly at the field's end). Stops at the first
+   or after lim: what fast_record takes, found another way. A span of up to FAST_SPAN bytes
+   from the first record not yet taken has its delimiters and line feeds listed first
+   (sep_mask64), so every field's end is known before it is parsed; then the span's whole
+   records are taken one by one, their fields parsed independently of each other
+   (quick_num16 or quick_num, else parse_num, which must then end exactly at the field's
+   end), and the next span starts where the first record not taken does. Stops at the first
    record that is anything else (a quote, an empty field, text, a ragged row, a lone CR, a
-   type the column does not take; r->fast_bad is then set) or that is not wholly inside the
-   data's full 64-byte blocks (at the end of the data, its last partial block too), and
-   leaves it to the record-by-record paths, which overwrite whatever was stored for it.
-   Scattering (scatter 1), the first field is a key whose row in r->keys says where the
-   record's other values go (a key that is not an int, not indexed or already seen stops
-   with fast_bad), and the row is marked in r->seen when the record is complete; the key is
-   parsed once, by scatter_targets (a key only parse_num reads stops the fast path).
-   Streaming (scatter 2) is the same without storing: each complete record's row and values
-   join a batch for the sink (r->stream), flushed when full and before returning.
-   Returns the rows taken; *pp is moved past them. */
+   type the column does not take, longer than a span; r->fast_bad is then set) or that is not
+   wholly inside the data's full 64-byte blocks (at the end of the data, its last partial
+   block too), and leaves it to the record-by-record paths, which overwrite whatever was
+   stored for it. Scattering (scatter 1), the first field is a key whose row in r->keys says
+   where the record's other values go (a key that is not an int, not indexed or already
+   seen stops with fast_bad), and the row is marked in r->seen when the record is complete;
+   the keys of a span are parsed once, ahead, by scatter_targets (a key only parse_num reads
+   stops the fast path). Streaming (scatter 2) is the same without storing: each complete
+   record's row and values join a batch for the sink (r->stream), flushed when full and
+   before returning. Returns the rows taken; *pp is moved past them. */
 #define FAST_SPAN 2048 /* bytes whose separators are listed at a time */
 
 static inline __attribute__((always_inline)) size_t
 fast_rows_impl(rd *r, const unsigned char **pp, size_t row, size_t maxrows,
-               const unsigned char *lim, int simd, int scatter)
+               const unsigned char *lim, int simd, int scatter, size_t nc)
 {
-    const unsigned char *rec = *pp, *s = rec, *base = rec;
+    const unsigned char *rec = *pp;
     const unsigned char *end = r->buf + r->len;
     const unsigned char delim = r->delim;
-    const size_t last = r->ncols - 1, max_record = r->max_record;
+    const size_t ncols = nc ? nc : r->ncols, last = ncols - 1, max_record = r->max_record;
+    /* a record wholly inside a span is shorter than it */
+    const int long_records = max_record < FAST_SPAN;
     const int eof = r->eof;
     pcol *cols = r->cols;
     uint64_t *seen = r->seen;
-    size_t done = 0, j = 0, dst = row;
+    size_t done = 0;
     /* streaming: the batch */
     uint32_t *brow = r->brow;
     double *bval = r->bval;
-    const size_t nv = r->ncols - 1, bcap = r->bcap;
+    const size_t nv = last, bcap = r->bcap;
     size_t bn = 0;
     r->fast_bad = 0;
     if (maxrows == 0 || rec >= lim || delim == '\r')
         return 0;
     uint32_t at[FAST_SPAN + 16];
     int64_t tgt[FAST_SPAN / 2]; /* scattering: a span's records (two fields or more each) */
-    while (base < end) {
-        /* the separators of up to FAST_SPAN bytes, as offsets from base: 8 written per 64
-           bytes whatever their count, 16 when there are more than 8 (the unused ones are
+    scatter_pf pf = {seen, NULL, 0, cols, ncols};
+    if (scatter == 2)
+        pf.cells = r->stream->prefetch, pf.cell_size = r->stream->prefetch_size;
+    while (rec < end) {
+        /* the separators of up to FAST_SPAN bytes from rec, as offsets from it: 8 written per
+           64 bytes whatever their count, 16 when there are more than 8 (the unused ones are
            overwritten next), so that the branches hardly depend on how many there are (a
-           file's rows are much alike; one by one only past 16). A last block shorter than 64 bytes is read
-           only at the end of the data (the buffer's padding covers it), masked to the data */
+           file's rows are much alike; one by one only past 16). A last block shorter than 64
+           bytes is read only at the end of the data (the buffer's padding covers it), masked
+           to the data */
+        const unsigned char *base = rec;
         size_t avail = (size_t)(end - base), span, n = 0;
-        if (avail >= 64)
+        if (eof)
+            span = (avail + 63) & ~(size_t)63;
+        else if (avail >= 64)
             span = avail & ~(size_t)63;
-        else if (eof)
-            span = 64;
         else
             break;
         if (span > FAST_SPAN)
             span = FAST_SPAN;
-        for (size_t off = 0; off < span; off += 64) {
-            uint64_t bits = sep_mask64(base + off, delim);
-            if (avail - off < 64)
-                bits &= (1ULL << (avail - off)) - 1;
-            size_t cnt = (size_t)__builtin_popcountll(bits);
-            for (size_t k = 0; k < 8; k++) {
-                at[n + k] = (uint32_t)(off + (size_t)__builtin_ctzll(bits | (1ULL << 63)));
-                bits &= bits - 1;
+#ifdef DJ_AVX512
+        n = simd == 3 ? list_seps_avx512(base, span, avail, delim, at)
+                      : list_seps(base, span, avail, delim, at);
+#else
+        n = list_seps(base, span, avail, delim, at);
+#endif
+        size_t whole = n / ncols; /* the span's whole records, if they are regular */
+        if (whole > FAST_SPAN / 2)
+            whole = FAST_SPAN / 2;
+        size_t nrec = whole;
+        if (scatter) /* where the span's records go, up to the first that is not taken */
+            nrec = scatter_targets(r, base, at, whole, ncols, lim, simd, &pf, scatter == 2, seen,
+                                   tgt);
+        const unsigned char *s = base;
+        for (size_t i = 0; i < nrec; i++) {
+            const uint32_t *ra = at + i * ncols;
+            size_t dst = row + done, c = 0;
+            if (scatter) { /* the key: its row was found and marked by scatter_targets */
+                if (base[ra[0]] != delim)
+                    goto bad;
+                dst = (size_t)tgt[i];
+                s = base + ra[0] + 1;
+                c = 1;
             }
-            if (cnt > 8) { /* short fields: 8 more the same way, then one by one */
-                for (size_t k = 8; k < 16; k++) {
-                    at[n + k] = (uint32_t)(off + (size_t)__builtin_ctzll(bits | (1ULL << 63)));
-                    bits &= bits - 1;
+            for (; c < ncols; c++) {
+                const unsigned char *e = base + ra[c], *fe = e;
+                if (c < last) {
+                    if (*e != delim)
+                        goto bad;
+                } else {
+                    if (*e != '\n')
+                        goto bad;
+                    if (fe > s && fe[-1] == '\r')
+                        fe--;
+                    if (long_records && (size_t)(fe - rec) > max_record)
+                        goto bad;
                 }
-                for (size_t k = 16; k < cnt; k++) {
-                    at[n + k] = (uint32_t)(off + (size_t)__builtin_ctzll(bits));
-                    bits &= bits - 1;
-                }
-            }
-            n += cnt;
-        }
-        size_t nq = 0, q = 0;
-        if (scatter) { /* where this span's records go, fetched a few records ahead */
-            nq = scatter_targets(r, base, at, n, j ? base + at[last - j] + 1 : s,
-                                 j ? last - j + 1 : 0, simd, tgt);
-            for (size_t i = 0; i < nq && i < SCATTER_AHEAD; i++)
-                scatter_prefetch(r, tgt[i], scatter == 2);
-        }
-        for (size_t k = 0; k < n; k++) {
-            const unsigned char *e = base + at[k];
-            const unsigned char *fe = e;
-            if (j < last) {
-                if (*e != delim)
-                    goto bad;
-            } else {
-                if (*e != '\n')
-                    goto bad;
-                if (fe > s && fe[-1] == '\r')
-                    fe--;
-            }
-            if (fe == s)
-                goto bad;
-            if (scatter && j == 0) { /* the key: its row was found by scatter_targets */
-                if (q >= nq)
-                    goto bad;
-                if (q + SCATTER_AHEAD < nq)
-                    scatter_prefetch(r, tgt[q + SCATTER_AHEAD], scatter == 2);
-                int64_t t = tgt[q++];
-                if (t < 0 || (seen[t >> 6] >> (t & 63) & 1))
-                    goto bad;
-                dst = (size_t)t;
-                s = e + 1;
-                j++;
-                continue;
-            }
-            numv v;
-            int quick = quick_field(s, fe, &v, simd);
-            if (!quick && (parse_num(s, &v) != fe || v.kind == N_NONE))
-                goto bad;
-            if (scatter == 2) {
-                bval[bn * nv + (j - 1)] = v.kind == N_INT ? (double)v.i : v.d;
-            } else if (scatter) {
-                /* a float column (the driver checks): stored with a relaxed atomic store, as
-                   the other thread may write the same cell when an id is in both halves
-                   (the read is then refused) */
-                double d = v.kind == N_INT ? (double)v.i : v.d;
-                uint64_t bits;
-                memcpy(&bits, &d, sizeof bits);
-                __atomic_store_n((uint64_t *)(void *)&cols[j].vals[dst], bits, __ATOMIC_RELAXED);
-            } else if (!fast_store(&cols[j], &v, row + done))
-                goto bad;
-            s = e + 1;
-            if (j++ == last) {
-                if ((size_t)(fe - rec) > max_record)
-                    goto bad;
-                if (scatter)
-                    seen[dst >> 6] |= 1ULL << (dst & 63);
+                numv v;
+                int quick = quick_field(s, fe, &v, simd);
+                if (!quick && (parse_num(s, &v) != fe || v.kind == N_NONE))
+                    goto bad; /* an empty field too: parse_num finds no number */
                 if (scatter == 2) {
-                    brow[bn++] = (uint32_t)dst;
-                    if (bn == bcap) {
-                        if (sink_flush(r, bn) < 0)
-                            goto bad;
-                        bn = 0;
-                    }
-                }
-                j = 0;
-                rec = s;
-                if (++done == maxrows || rec >= lim)
-                    goto out;
+                    bval[bn * nv + (c - 1)] = v.kind == N_INT ? (double)v.i : v.d;
+                } else if (scatter) {
+                    /* a float column (the driver checks): stored with a relaxed atomic store,
+                       as the other thread may write the same cell when an id is in both
+                       halves (the read is then refused) */
+                    double d = v.kind == N_INT ? (double)v.i : v.d;
+                    uint64_t bits;
+                    memcpy(&bits, &d, sizeof bits);
+                    __atomic_store_n((uint64_t *)(void *)&cols[c].vals[dst], bits,
+                                     __ATOMIC_RELAXED);
+                } else if (!fast_store(&cols[c], &v, dst))
+                    goto bad;
+                s = e + 1;
             }
+            if (scatter == 2) {
+                brow[bn++] = (uint32_t)dst;
+                if (bn == bcap) {
+                    if (sink_flush(r, bn) < 0)
+                        goto bad;
+                    bn = 0;
+                }
+            }
+            rec = s;
+            done++;
+            if ((!scatter && done == maxrows) || rec >= lim) /* scattering takes them all */
+                goto out;
         }
-        base += span;
+        if (nrec < whole) /* scattering: a record that is not taken (not one at lim: the loop
+                             has stopped before it) */
+            goto bad;
+        if (rec == base) { /* no whole record in the span */
+            if (!eof && span < FAST_SPAN)
+                break; /* more data may complete it */
+            goto bad;
+        }
     }
     goto out;
 bad:
     r->fast_bad = 1;
-    *pp = rec;
-    return done;
 out:
     if (scatter == 2 && sink_flush(r, bn) < 0)
         r->fast_bad = 1;
@@ -2317,15 +2432,19 @@ out:
                             const unsigned char *lim)                                          \
     {                                                                                          \
         if (r->stream)                                                                         \
-            return fast_rows_impl(r, pp, row, maxrows, lim, simd, 2);                          \
-        return r->scatter ? fast_rows_impl(r, pp, row, maxrows, lim, simd, 1)                  \
-                          : fast_rows_impl(r, pp, row, maxrows, lim, simd, 0);                 \
+            return r->ncols == 2 ? fast_rows_impl(r, pp, row, maxrows, lim, simd, 2, 2)        \
+                                 : fast_rows_impl(r, pp, row, maxrows, lim, simd, 2, 0);       \
+        if (r->scatter)                                                                        \
+            return r->ncols == 2 ? fast_rows_impl(r, pp, row, maxrows, lim, simd, 1, 2)        \
+                                 : fast_rows_impl(r, pp, row, maxrows, lim, simd, 1, 0);       \
+        return fast_rows_impl(r, pp, row, maxrows, lim, simd, 0, 0);                           \
     }
 
 FAST_ROWS_BUILD(fast_rows_plain, , 0)
 #ifdef DJ_QUICK16
 FAST_ROWS_BUILD(fast_rows_ssse3, __attribute__((target("ssse3,popcnt"))), 1)
-FAST_ROWS_BUILD(fast_rows_avx2, __attribute__((target("avx2,bmi,bmi2,popcnt"))), 1)
+FAST_ROWS_BUILD(fast_rows_avx2, __attribute__((target("avx2,bmi,bmi2,popcnt"))), 2)
+FAST_ROWS_BUILD(fast_rows_avx512, __attribute__((target("avx2,bmi,bmi2,popcnt"))), 3)
 #endif
 
 /* fast_rows_impl with quick_num16 when the reader may (r->simd), compiled for AVX2 where the
@@ -2334,6 +2453,8 @@ static size_t fast_rows(rd *r, const unsigned char **pp, size_t row, size_t maxr
                         const unsigned char *lim)
 {
 #ifdef DJ_QUICK16
+    if (r->simd == 3)
+        return fast_rows_avx512(r, pp, row, maxrows, lim);
     if (r->simd == 2)
         return fast_rows_avx2(r, pp, row, maxrows, lim);
     if (r->simd)
