@@ -1246,12 +1246,11 @@ struct dojo_csv_reader {
     const dj_keymap *keys;
     uint64_t *seen;
     /* Streaming (dj_csv_stream): scattering without storing -- each complete record's row
-       and values go into a batch (brow, bval: bcap records) handed to stream->fn */
+       and values go into a batch (brow, bval: DJ_STREAM_BATCH records) handed to stream->fn */
     const dj_stream *stream;
     void *sink_ctx;  /* this thread's sink state */
     uint32_t *brow;
     double *bval;
-    size_t bcap;
     int sink_failed; /* the sink stopped the read */
     int fast_bad; /* fast_rows stopped at a record it does not take (not for want of data) */
     size_t max_record;
@@ -2081,17 +2080,6 @@ static inline __attribute__((always_inline)) int quick_field(const unsigned char
 #endif
 }
 
-/* The row of key k in a dj_keymap, or -1. */
-static inline int64_t keymap_find(const dj_keymap *km, int64_t k)
-{
-    if (km->kind == DJ_KEYS_HASH)
-        return dojo_index_find_int(km->x, k);
-    if (k < km->lo || k > km->hi)
-        return -1;
-    uint64_t o = (uint64_t)k - (uint64_t)km->lo;
-    return km->kind == DJ_KEYS_IDENT ? (int64_t)o : (int64_t)km->dense[o] - 1;
-}
-
 /* Where a scattered record's row t is about to be read or written: its word of the bitmap
    of rows seen, and its cells (scattering: the columns' values; streaming: the sink's
    prefetch array, if any). */
@@ -2145,23 +2133,30 @@ static inline int quick_key8(const unsigned char *s, const unsigned char *e, int
 }
 
 static inline __attribute__((always_inline)) size_t
-scatter_targets(const rd *r, const unsigned char *base, const uint32_t *at, size_t nrec,
-                size_t ncols, const unsigned char *lim, int simd, const scatter_pf *pf,
-                int stream, uint64_t *seen, int64_t *tgt)
+scatter_targets_of(const dj_keymap *km, int kind, const unsigned char *base, const uint32_t *at,
+                   size_t nrec, size_t ncols, const unsigned char *lim, int simd,
+                   const scatter_pf *pf, int stream, uint64_t *seen, int64_t *tgt)
 {
-    const dj_keymap km = *r->keys; /* a copy: the stores to tgt cannot change it */
+    const int64_t lo = km->lo, hi = km->hi;
+    const uint32_t *dense = km->dense;
     const unsigned char *fs = base;
     size_t n = 0;
     for (; n < nrec && fs < lim; n++) {
+        /* the key's row in the keymap, or -1 */
         const unsigned char *e = base + at[n * ncols];
-        int64_t key;
+        int64_t key, t = -1;
         numv v;
         if (quick_key8(fs, e, &key) || (quick_field(fs, e, &v, simd) && v.kind == N_INT &&
-                                        (key = v.i, 1)))
-            tgt[n] = keymap_find(&km, key);
-        else
-            tgt[n] = -1;
-        scatter_prefetch(pf, tgt[n], stream);
+                                        (key = v.i, 1))) {
+            if (kind == DJ_KEYS_HASH)
+                t = dojo_index_find_int(km->x, key);
+            else if (key >= lo && key <= hi) {
+                uint64_t o = (uint64_t)key - (uint64_t)lo;
+                t = kind == DJ_KEYS_IDENT ? (int64_t)o : (int64_t)dense[o] - 1;
+            }
+        }
+        tgt[n] = t;
+        scatter_prefetch(pf, t, stream);
         fs = base + at[n * ncols + ncols - 1] + 1;
     }
     for (size_t i = 0; i < n; i++) {
@@ -2173,12 +2168,31 @@ scatter_targets(const rd *r, const unsigned char *base, const uint32_t *at, size
     return n;
 }
 
+/* scatter_targets_of built for each kind of keymap. */
+static inline __attribute__((always_inline)) size_t
+scatter_targets(const rd *r, const unsigned char *base, const uint32_t *at, size_t nrec,
+                size_t ncols, const unsigned char *lim, int simd, const scatter_pf *pf,
+                int stream, uint64_t *seen, int64_t *tgt)
+{
+    const dj_keymap *km = r->keys;
+    switch (km->kind) {
+    case DJ_KEYS_IDENT:
+        return scatter_targets_of(km, DJ_KEYS_IDENT, base, at, nrec, ncols, lim, simd, pf,
+                                  stream, seen, tgt);
+    case DJ_KEYS_DENSE:
+        return scatter_targets_of(km, DJ_KEYS_DENSE, base, at, nrec, ncols, lim, simd, pf,
+                                  stream, seen, tgt);
+    default:
+        return scatter_targets_of(km, DJ_KEYS_HASH, base, at, nrec, ncols, lim, simd, pf,
+                                  stream, seen, tgt);
+    }
+}
+
 /* Allocates a reader's batch for streaming with sink state ctx. */
 static int stream_batch(rd *r, const dj_stream *st, void *ctx)
 {
     r->stream = st;
     r->sink_ctx = ctx;
-    r->bcap = DJ_STREAM_BATCH;
     r->brow = malloc(DJ_STREAM_BATCH * sizeof *r->brow);
     r->bval = malloc(DJ_STREAM_BATCH * (r->ncols - 1) * sizeof *r->bval);
     return r->brow && r->bval ? 0 : -1;
@@ -2300,35 +2314,33 @@ fast_rows_impl(rd *r, const unsigned char **pp, size_t row, size_t maxrows,
     const unsigned char *rec = *pp;
     const unsigned char *end = r->buf + r->len;
     const unsigned char delim = r->delim;
-    const size_t ncols = nc ? nc : r->ncols, last = ncols - 1, max_record = r->max_record;
-    /* a record wholly inside a span is shorter than it */
-    const int long_records = max_record < FAST_SPAN;
+    const size_t ncols = nc ? nc : r->ncols, last = ncols - 1;
     const int eof = r->eof;
     pcol *cols = r->cols;
     uint64_t *seen = r->seen;
-    size_t done = 0;
-    /* streaming: the batch */
+    size_t done = 0, i = 0;
+    /* streaming: the batch, flushed before a span whose records it could not hold */
     uint32_t *brow = r->brow;
     double *bval = r->bval;
-    const size_t nv = last, bcap = r->bcap;
+    const size_t nv = last;
     size_t bn = 0;
     r->fast_bad = 0;
     if (maxrows == 0 || rec >= lim || delim == '\r')
         return 0;
+    if (r->max_record < FAST_SPAN) { /* a record in a span may be too long: the record paths
+                                        check each */
+        r->fast_bad = 1;
+        return 0;
+    }
     uint32_t at[FAST_SPAN + 16];
     int64_t tgt[FAST_SPAN / 2]; /* scattering: a span's records (two fields or more each) */
     scatter_pf pf = {seen, NULL, 0, cols, ncols};
     if (scatter == 2)
         pf.cells = r->stream->prefetch, pf.cell_size = r->stream->prefetch_size;
     while (rec < end) {
-        /* the separators of up to FAST_SPAN bytes from rec, as offsets from it: 8 written per
-           64 bytes whatever their count, 16 when there are more than 8 (the unused ones are
-           overwritten next), so that the branches hardly depend on how many there are (a
-           file's rows are much alike; one by one only past 16). A last block shorter than 64
-           bytes is read only at the end of the data (the buffer's padding covers it), masked
-           to the data */
+        /* the separators of up to FAST_SPAN bytes from rec, the first record not taken */
         const unsigned char *base = rec;
-        size_t avail = (size_t)(end - base), span, n = 0;
+        size_t avail = (size_t)(end - base), span, n;
         if (eof)
             span = (avail + 63) & ~(size_t)63;
         else if (avail >= 64)
@@ -2347,16 +2359,22 @@ fast_rows_impl(rd *r, const unsigned char **pp, size_t row, size_t maxrows,
         if (whole > FAST_SPAN / 2)
             whole = FAST_SPAN / 2;
         size_t nrec = whole;
-        if (scatter) /* where the span's records go, up to the first that is not taken */
+        if (scatter) { /* where the span's records go, up to the first that is not taken */
             nrec = scatter_targets(r, base, at, whole, ncols, lim, simd, &pf, scatter == 2, seen,
                                    tgt);
+            if (scatter == 2 && bn + nrec > DJ_STREAM_BATCH) {
+                if (sink_flush(r, bn) < 0)
+                    goto bad;
+                bn = 0;
+            }
+        }
         const unsigned char *s = base;
-        for (size_t i = 0; i < nrec; i++) {
+        for (i = 0; i < nrec;) {
             const uint32_t *ra = at + i * ncols;
-            size_t dst = row + done, c = 0;
+            size_t dst = row + done + i, c = 0;
             if (scatter) { /* the key: its row was found and marked by scatter_targets */
                 if (base[ra[0]] != delim)
-                    goto bad;
+                    goto bad_record;
                 dst = (size_t)tgt[i];
                 s = base + ra[0] + 1;
                 c = 1;
@@ -2365,21 +2383,19 @@ fast_rows_impl(rd *r, const unsigned char **pp, size_t row, size_t maxrows,
                 const unsigned char *e = base + ra[c], *fe = e;
                 if (c < last) {
                     if (*e != delim)
-                        goto bad;
+                        goto bad_record;
                 } else {
                     if (*e != '\n')
-                        goto bad;
+                        goto bad_record;
                     if (fe > s && fe[-1] == '\r')
                         fe--;
-                    if (long_records && (size_t)(fe - rec) > max_record)
-                        goto bad;
                 }
                 numv v;
                 int quick = quick_field(s, fe, &v, simd);
                 if (!quick && (parse_num(s, &v) != fe || v.kind == N_NONE))
-                    goto bad; /* an empty field too: parse_num finds no number */
+                    goto bad_record; /* an empty field too: parse_num finds no number */
                 if (scatter == 2) {
-                    bval[bn * nv + (c - 1)] = v.kind == N_INT ? (double)v.i : v.d;
+                    bval[(bn + i) * nv + (c - 1)] = v.kind == N_INT ? (double)v.i : v.d;
                 } else if (scatter) {
                     /* a float column (the driver checks): stored with a relaxed atomic store,
                        as the other thread may write the same cell when an id is in both
@@ -2390,24 +2406,22 @@ fast_rows_impl(rd *r, const unsigned char **pp, size_t row, size_t maxrows,
                     __atomic_store_n((uint64_t *)(void *)&cols[c].vals[dst], bits,
                                      __ATOMIC_RELAXED);
                 } else if (!fast_store(&cols[c], &v, dst))
-                    goto bad;
+                    goto bad_record;
                 s = e + 1;
             }
-            if (scatter == 2) {
-                brow[bn++] = (uint32_t)dst;
-                if (bn == bcap) {
-                    if (sink_flush(r, bn) < 0)
-                        goto bad;
-                    bn = 0;
-                }
-            }
+            if (scatter == 2)
+                brow[bn + i] = (uint32_t)dst;
+            i++;
             rec = s;
-            done++;
-            if ((!scatter && done == maxrows) || rec >= lim) /* scattering takes them all */
-                goto out;
+            /* scattering takes every record (maxrows is SIZE_MAX), up to lim: nrec ends there */
+            if (!scatter && (done + i == maxrows || rec >= lim))
+                break;
         }
-        if (nrec < whole) /* scattering: a record that is not taken (not one at lim: the loop
-                             has stopped before it) */
+        done += i;
+        bn += i;
+        if (done == maxrows || rec >= lim)
+            goto out;
+        if (i < whole) /* scattering: stopped at a record that is not taken */
             goto bad;
         if (rec == base) { /* no whole record in the span */
             if (!eof && span < FAST_SPAN)
@@ -2416,6 +2430,9 @@ fast_rows_impl(rd *r, const unsigned char **pp, size_t row, size_t maxrows,
         }
     }
     goto out;
+bad_record: /* record i of the span is not taken; those before it are */
+    done += i;
+    bn += i;
 bad:
     r->fast_bad = 1;
 out:

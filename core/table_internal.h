@@ -90,7 +90,7 @@ int dj_index_keymap(const dojo_index *x, dj_keymap *km);
    taken). */
 typedef int (*dj_sink_fn)(void *ctx, const uint32_t *rows, const double *vals, size_t n,
                           size_t nv);
-#define DJ_STREAM_BATCH 256 /* the most records in a batch */
+#define DJ_STREAM_BATCH 1024 /* the most records in a batch (a span's, at most) */
 typedef struct dj_stream {
     /* called once, before the first batch, with the names of the nv value columns; returns
        0 to go on, anything else to leave the file (then not taken); may be NULL */
