@@ -2132,10 +2132,22 @@ static inline int quick_key8(const unsigned char *s, const unsigned char *e, int
     return 1;
 }
 
+/* A key quick_key8 does not take (longer, negative, or not an int at all): parse_num's int,
+   out of line; 0 for anything else. */
+static __attribute__((noinline)) int key_num(const unsigned char *s, const unsigned char *e,
+                                              int64_t *k)
+{
+    numv v;
+    if (parse_num(s, &v) != e || v.kind != N_INT)
+        return 0;
+    *k = v.i;
+    return 1;
+}
+
 static inline __attribute__((always_inline)) size_t
 scatter_targets_of(const dj_keymap *km, int kind, const unsigned char *base, const uint32_t *at,
-                   size_t nrec, size_t ncols, const unsigned char *lim, int simd,
-                   const scatter_pf *pf, int stream, uint64_t *seen, int64_t *tgt)
+                   size_t nrec, size_t ncols, const unsigned char *lim, const scatter_pf *pf,
+                   int stream, uint64_t *seen, int64_t *tgt)
 {
     const int64_t lo = km->lo, hi = km->hi;
     const uint32_t *dense = km->dense;
@@ -2145,9 +2157,7 @@ scatter_targets_of(const dj_keymap *km, int kind, const unsigned char *base, con
         /* the key's row in the keymap, or -1 */
         const unsigned char *e = base + at[n * ncols];
         int64_t key, t = -1;
-        numv v;
-        if (quick_key8(fs, e, &key) || (quick_field(fs, e, &v, simd) && v.kind == N_INT &&
-                                        (key = v.i, 1))) {
+        if (quick_key8(fs, e, &key) || key_num(fs, e, &key)) {
             if (kind == DJ_KEYS_HASH)
                 t = dojo_index_find_int(km->x, key);
             else if (key >= lo && key <= hi) {
@@ -2171,21 +2181,33 @@ scatter_targets_of(const dj_keymap *km, int kind, const unsigned char *base, con
 /* scatter_targets_of built for each kind of keymap. */
 static inline __attribute__((always_inline)) size_t
 scatter_targets(const rd *r, const unsigned char *base, const uint32_t *at, size_t nrec,
-                size_t ncols, const unsigned char *lim, int simd, const scatter_pf *pf,
-                int stream, uint64_t *seen, int64_t *tgt)
+                size_t ncols, const unsigned char *lim, const scatter_pf *pf, int stream,
+                uint64_t *seen, int64_t *tgt)
 {
     const dj_keymap *km = r->keys;
     switch (km->kind) {
     case DJ_KEYS_IDENT:
-        return scatter_targets_of(km, DJ_KEYS_IDENT, base, at, nrec, ncols, lim, simd, pf,
-                                  stream, seen, tgt);
+        return scatter_targets_of(km, DJ_KEYS_IDENT, base, at, nrec, ncols, lim, pf, stream,
+                                  seen, tgt);
     case DJ_KEYS_DENSE:
-        return scatter_targets_of(km, DJ_KEYS_DENSE, base, at, nrec, ncols, lim, simd, pf,
-                                  stream, seen, tgt);
+        return scatter_targets_of(km, DJ_KEYS_DENSE, base, at, nrec, ncols, lim, pf, stream,
+                                  seen, tgt);
     default:
-        return scatter_targets_of(km, DJ_KEYS_HASH, base, at, nrec, ncols, lim, simd, pf,
-                                  stream, seen, tgt);
+        return scatter_targets_of(km, DJ_KEYS_HASH, base, at, nrec, ncols, lim, pf, stream,
+                                  seen, tgt);
     }
+}
+
+/* A zeroed bitmap of rows seen, for m rows, written through now: its pages are read and
+   written at random by the scatter, and a page first read (the shared zero page) and then
+   written costs a copy and, with two threads, a TLB shootdown. */
+static uint64_t *seen_new(size_t m)
+{
+    size_t bytes = (m / 64 + 1) * sizeof(uint64_t);
+    uint64_t *b = malloc(bytes);
+    if (b)
+        memset(b, 0, bytes);
+    return b;
 }
 
 /* Allocates a reader's batch for streaming with sink state ctx. */
@@ -2287,10 +2309,71 @@ list_seps_avx512(const unsigned char *base, size_t span, size_t avail, unsigned 
 }
 #endif
 
+/* Field c (last: the record's last) of a record whose separators are at ra (offsets from
+   base), starting at s: its end checked (the delimiter; for the last field a line feed, a
+   CR before it dropped) and the field parsed as a number into *v. 0 when it is anything
+   else, an empty field too (parse_num finds no number). */
+static inline __attribute__((always_inline)) int
+field_num(const unsigned char *base, const uint32_t *ra, size_t c, size_t last,
+          unsigned char delim, const unsigned char *s, int simd, numv *v)
+{
+    const unsigned char *e = base + ra[c], *fe = e;
+    if (c < last) {
+        if (*e != delim)
+            return 0;
+    } else {
+        if (*e != '\n')
+            return 0;
+        if (fe > s && fe[-1] == '\r')
+            fe--;
+    }
+    return quick_field(s, fe, v, simd) || (parse_num(s, v) == fe && v->kind != N_NONE);
+}
+
+/* Scattering: the values of the span's records 0..nrec (their separators at at[0..nrec *
+   ncols), offsets from base; their rows in tgt, found by scatter_targets), parsed and stored
+   at their rows (stream 0: into the columns' cells) or put in the sink's batch (stream 1:
+   the values at ov, the rows at orow). Returns the records taken: nrec, or the first that
+   is anything but plain numbers. Only what the loop needs is live in it. */
+static inline __attribute__((always_inline)) size_t
+scatter_span(const unsigned char *base, const uint32_t *at, size_t nrec, size_t ncols,
+             unsigned char delim, int simd, int stream, const int64_t *tgt, pcol *cols,
+             double *ov, uint32_t *orow)
+{
+    const size_t last = ncols - 1;
+    const uint32_t *ra = at;
+    for (size_t i = 0; i < nrec; i++, ra += ncols) {
+        if (base[ra[0]] != delim)
+            return i;
+        const unsigned char *s = base + ra[0] + 1;
+        const size_t dst = (size_t)tgt[i];
+        for (size_t c = 1; c < ncols; c++) {
+            numv v;
+            if (!field_num(base, ra, c, last, delim, s, simd, &v))
+                return i;
+            double d = v.kind == N_INT ? (double)v.i : v.d;
+            if (stream) {
+                ov[i * last + (c - 1)] = d;
+            } else {
+                /* a float column (the driver checks): stored with a relaxed atomic store, as
+                   the other thread may write the same cell when an id is in both halves (the
+                   read is then refused) */
+                uint64_t bits;
+                memcpy(&bits, &d, sizeof bits);
+                __atomic_store_n((uint64_t *)(void *)&cols[c].vals[dst], bits, __ATOMIC_RELAXED);
+            }
+            s = base + ra[c] + 1;
+        }
+        if (stream)
+            orow[i] = (uint32_t)dst;
+    }
+    return nrec;
+}
+
 /* Many records of plain numbers from *pp (row `row` on), at most maxrows, none starting at
    or after lim: what fast_record takes, found another way. A span of up to FAST_SPAN bytes
    from the first record not yet taken has its delimiters and line feeds listed first
-   (sep_mask64), so every field's end is known before it is parsed; then the span's whole
+   (list_seps), so every field's end is known before it is parsed; then the span's whole
    records are taken one by one, their fields parsed independently of each other
    (quick_num16 or quick_num, else parse_num, which must then end exactly at the field's
    end), and the next span starts where the first record not taken does. Stops at the first
@@ -2299,12 +2382,14 @@ list_seps_avx512(const unsigned char *base, size_t span, size_t avail, unsigned 
    wholly inside the data's full 64-byte blocks (at the end of the data, its last partial
    block too), and leaves it to the record-by-record paths, which overwrite whatever was
    stored for it. Scattering (scatter 1), the first field is a key whose row in r->keys says
-   where the record's other values go (a key that is not an int, not indexed or already
-   seen stops with fast_bad), and the row is marked in r->seen when the record is complete;
-   the keys of a span are parsed once, ahead, by scatter_targets (a key only parse_num reads
-   stops the fast path). Streaming (scatter 2) is the same without storing: each complete
-   record's row and values join a batch for the sink (r->stream), flushed when full and
-   before returning. Returns the rows taken; *pp is moved past them. */
+   where the record's other values go: the keys of a span are parsed, looked up and their
+   rows marked in r->seen ahead, by scatter_targets, up to the first that is not an int, not
+   indexed or already seen (fast_bad), and scatter_span parses and stores the values.
+   Streaming (scatter 2) is the same without storing: each complete record's row and values
+   join a batch for the sink (r->stream), flushed before a span it could not hold and before
+   returning. Scattering takes every record up to lim (maxrows is SIZE_MAX), and any record
+   it does not take fails the read as a whole. Returns the rows taken; *pp is moved past
+   them. */
 #define FAST_SPAN 2048 /* bytes whose separators are listed at a time */
 
 static inline __attribute__((always_inline)) size_t
@@ -2360,62 +2445,37 @@ fast_rows_impl(rd *r, const unsigned char **pp, size_t row, size_t maxrows,
             whole = FAST_SPAN / 2;
         size_t nrec = whole;
         if (scatter) { /* where the span's records go, up to the first that is not taken */
-            nrec = scatter_targets(r, base, at, whole, ncols, lim, simd, &pf, scatter == 2, seen,
-                                   tgt);
+            nrec = scatter_targets(r, base, at, whole, ncols, lim, &pf, scatter == 2, seen, tgt);
             if (scatter == 2 && bn + nrec > DJ_STREAM_BATCH) {
                 if (sink_flush(r, bn) < 0)
                     goto bad;
                 bn = 0;
             }
         }
-        const unsigned char *s = base;
-        for (i = 0; i < nrec;) {
-            const uint32_t *ra = at + i * ncols;
-            size_t dst = row + done + i, c = 0;
-            if (scatter) { /* the key: its row was found and marked by scatter_targets */
-                if (base[ra[0]] != delim)
-                    goto bad_record;
-                dst = (size_t)tgt[i];
-                s = base + ra[0] + 1;
-                c = 1;
-            }
-            for (; c < ncols; c++) {
-                const unsigned char *e = base + ra[c], *fe = e;
-                if (c < last) {
-                    if (*e != delim)
+        if (scatter) {
+            i = scatter_span(base, at, nrec, ncols, delim, simd, scatter == 2, tgt, cols,
+                             bval + bn * nv, brow + bn);
+            if (i)
+                rec = base + at[i * ncols - 1] + 1;
+            if (i < nrec)
+                goto bad_record;
+        } else {
+            const unsigned char *s = base;
+            for (i = 0; i < nrec;) {
+                const uint32_t *ra = at + i * ncols;
+                const size_t dst = row + done + i;
+                for (size_t c = 0; c < ncols; c++) {
+                    numv v;
+                    if (!field_num(base, ra, c, last, delim, s, simd, &v) ||
+                        !fast_store(&cols[c], &v, dst))
                         goto bad_record;
-                } else {
-                    if (*e != '\n')
-                        goto bad_record;
-                    if (fe > s && fe[-1] == '\r')
-                        fe--;
+                    s = base + ra[c] + 1;
                 }
-                numv v;
-                int quick = quick_field(s, fe, &v, simd);
-                if (!quick && (parse_num(s, &v) != fe || v.kind == N_NONE))
-                    goto bad_record; /* an empty field too: parse_num finds no number */
-                if (scatter == 2) {
-                    bval[(bn + i) * nv + (c - 1)] = v.kind == N_INT ? (double)v.i : v.d;
-                } else if (scatter) {
-                    /* a float column (the driver checks): stored with a relaxed atomic store,
-                       as the other thread may write the same cell when an id is in both
-                       halves (the read is then refused) */
-                    double d = v.kind == N_INT ? (double)v.i : v.d;
-                    uint64_t bits;
-                    memcpy(&bits, &d, sizeof bits);
-                    __atomic_store_n((uint64_t *)(void *)&cols[c].vals[dst], bits,
-                                     __ATOMIC_RELAXED);
-                } else if (!fast_store(&cols[c], &v, dst))
-                    goto bad_record;
-                s = e + 1;
+                i++;
+                rec = s;
+                if (done + i == maxrows || rec >= lim)
+                    break;
             }
-            if (scatter == 2)
-                brow[bn + i] = (uint32_t)dst;
-            i++;
-            rec = s;
-            /* scattering takes every record (maxrows is SIZE_MAX), up to lim: nrec ends there */
-            if (!scatter && (done + i == maxrows || rec >= lim))
-                break;
         }
         done += i;
         bn += i;
@@ -2442,8 +2502,10 @@ out:
     return done;
 }
 
-/* fast_rows_impl's builds -- plain, SSSE3, AVX2 -- each with the same dispatch on the mode
-   (storing, scattering, streaming). */
+/* fast_rows_impl's builds -- plain, SSSE3, AVX2, AVX2 with the separators listed by AVX-512
+   -- each with the same dispatch on the mode (storing, scattering, streaming; two columns
+   built apart when scattering). The SIMD builds are flattened so that quick_num16, whose own
+   target is SSSE3, is inlined into them as into no other caller. */
 #define FAST_ROWS_BUILD(name, attr, simd)                                                      \
     attr static size_t name(rd *r, const unsigned char **pp, size_t row, size_t maxrows,        \
                             const unsigned char *lim)                                          \
@@ -2459,9 +2521,9 @@ out:
 
 FAST_ROWS_BUILD(fast_rows_plain, , 0)
 #ifdef DJ_QUICK16
-FAST_ROWS_BUILD(fast_rows_ssse3, __attribute__((target("ssse3,popcnt"))), 1)
-FAST_ROWS_BUILD(fast_rows_avx2, __attribute__((target("avx2,bmi,bmi2,popcnt"))), 2)
-FAST_ROWS_BUILD(fast_rows_avx512, __attribute__((target("avx2,bmi,bmi2,popcnt"))), 3)
+FAST_ROWS_BUILD(fast_rows_ssse3, __attribute__((target("ssse3,popcnt"), flatten)), 1)
+FAST_ROWS_BUILD(fast_rows_avx2, __attribute__((target("avx2,bmi,bmi2,popcnt"), flatten)), 2)
+FAST_ROWS_BUILD(fast_rows_avx512, __attribute__((target("avx2,bmi,bmi2,popcnt"), flatten)), 3)
 #endif
 
 /* fast_rows_impl with quick_num16 when the reader may (r->simd), compiled for AVX2 where the
@@ -3367,7 +3429,7 @@ static int split_start(rd *r, split *sp)
         if (r->scatter)
             c->vals = p->vals; /* both halves store into the same arrays */
     }
-    if (r->scatter && !(w->seen = calloc(r->keys->nrows / 64 + 1, sizeof(uint64_t)))) {
+    if (r->scatter && !(w->seen = seen_new(r->keys->nrows))) {
         reader_destroy(w);
         return 0;
     }
@@ -3985,7 +4047,7 @@ static int filled_prefix(const uint64_t *seen, size_t n, size_t m)
 static int scatter_read(rd *r, const dj_keymap *km, int prefix)
 {
     size_t m = km->nrows;
-    if (!(r->seen = calloc(m / 64 + 1, sizeof(uint64_t))))
+    if (!(r->seen = seen_new(m)))
         return 0;
     r->scatter = 1;
     r->keys = km;

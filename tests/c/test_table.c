@@ -1527,17 +1527,82 @@ static void t_fast_rows(void)
     free(csv.s);
 }
 
-/* The same two checks on the scalar number parser (what a processor without SSSE3 runs) and
-   on the SSSE3 build of the fast path (what one without AVX2 runs). */
+/* The same two checks on the scalar number parser (what a processor without SSSE3 runs), on
+   the SSSE3 build of the fast path (what one without AVX2 runs) and on the AVX2 build (what
+   one without AVX-512 runs). */
 static void t_fast_rows_scalar(void)
 {
-    setenv("DOJO_CSV_SIMD", "0", 1);
-    t_fast_rows();
-    t_float_exact();
-    setenv("DOJO_CSV_SIMD", "1", 1);
-    t_fast_rows();
-    t_float_exact();
+    const char *levels[] = {"0", "1", "2"};
+    for (size_t l = 0; l < 3; l++) {
+        setenv("DOJO_CSV_SIMD", levels[l], 1);
+        t_fast_rows();
+        t_float_exact();
+    }
     unsetenv("DOJO_CSV_SIMD");
+}
+
+/* Records around and over the fast path's span (2 KiB of text listed at a time): numbers of
+   random lengths in 300 columns make records of about 1.5 to 2.7 KB, which the fast path
+   takes or leaves to the record paths; every value must be strtod's. Then a limit on the
+   record's length below a span (max_record_bytes 1000), which the record paths check: short
+   records read the same, a long one is refused. */
+static void t_fast_rows_wide(void)
+{
+    char err[512];
+    size_t n = 400, k = 300;
+    sbuf csv = {0};
+    for (size_t j = 0; j < k; j++)
+        sb_printf(&csv, "%sc%zu", j ? "," : "", j);
+    sb_str(&csv, "\n");
+    double *want = malloc(n * k * sizeof *want);
+    for (size_t i = 0; i < n; i++) {
+        int wide = rnd() % 2;
+        for (size_t j = 0; j < k; j++) {
+            char tx[40];
+            snprintf(tx, sizeof tx, wide ? "%u.%06u" : "%u.%u", (unsigned)(rnd() % 1000),
+                     (unsigned)(rnd() % 1000000));
+            want[i * k + j] = strtod(tx, NULL);
+            sb_printf(&csv, "%s%s", j ? "," : "", tx);
+        }
+        sb_str(&csv, i % 7 == 0 ? "\r\n" : "\n");
+    }
+    dojo_table *t = dojo_table_parse_csv(csv.s, csv.len, NULL, err, sizeof err);
+    int good = t && dojo_table_nrows(t) == n && dojo_table_ncols(t) == k;
+    size_t bad = 0;
+    for (size_t j = 0; good && j < k; j++) {
+        const double *v = dojo_table_column_floats(t, j);
+        for (size_t i = 0; v && i < n; i++)
+            bad += !same_double(v[i], want[i * k + j]);
+        good = v != NULL;
+    }
+    CHECK(good && bad == 0, "records of 1.5 to 2.7 KB: %s, %zu values differ",
+          t ? "read" : err, bad);
+    dojo_table_free(t);
+
+    sbuf small = {0};
+    sb_str(&small, "id,x\n");
+    for (size_t i = 0; i < 5000; i++)
+        sb_printf(&small, "%zu,%zu.25\n", i, i * 3);
+    dojo_csv_options o;
+    dojo_csv_options_init(&o);
+    o.max_record_bytes = 1000;
+    t = dojo_table_parse_csv(small.s, small.len, &o, err, sizeof err);
+    good = t && dojo_table_nrows(t) == 5000;
+    for (size_t i = 0; good && i < 5000; i++)
+        good = geti(t, "id", i) == (int64_t)i && getf(t, "x", i) == (double)(i * 3) + 0.25;
+    CHECK(good, "max_record_bytes 1000: short records read the same: %s", t ? "values" : err);
+    dojo_table_free(t);
+    sb_str(&small, "1,");
+    for (size_t i = 0; i < 1200; i++)
+        sb_str(&small, "7");
+    sb_str(&small, "\n");
+    t = dojo_table_parse_csv(small.s, small.len, &o, err, sizeof err);
+    CHECK(!t && has(err, "max_record_bytes") && has(err, "line 5002"),
+          "max_record_bytes 1000: a record of 1202 bytes is refused: %s", t ? "read" : err);
+    dojo_table_free(t);
+    free(small.s);
+    free(want);
+    free(csv.s);
 }
 
 /* ---- streaming ---------------------------------------------------------------------- */
@@ -2556,6 +2621,20 @@ static void t_score_files_stream(void)
     free(perm);
 }
 
+/* The aligned read and both streamed scores on the scalar number parser, the SSSE3 build and
+   the AVX2 build of the fast path (the tests above ran the processor's best). */
+static void t_scatter_levels(void)
+{
+    const char *levels[] = {"0", "1", "2"};
+    for (size_t l = 0; l < 3; l++) {
+        setenv("DOJO_CSV_SIMD", levels[l], 1);
+        t_read_aligned();
+        t_score_stream();
+        t_score_files_stream();
+    }
+    unsetenv("DOJO_CSV_SIMD");
+}
+
 static void t_read2(void)
 {
     char why[600], e1[512], e2[512], f1[512], f2[512];
@@ -3229,7 +3308,8 @@ void test_table(void)
         {"csv: float text is the shortest of %.15g/%.16g/%.17g that reads back", t_float_format},
         {"csv: 1M decimal strings parse exactly like strtod", t_float_exact},
         {"csv: the block fast path's values equal strtoll's and strtod's", t_fast_rows},
-        {"csv: the same with the scalar number parser and the SSSE3 build ($DOJO_CSV_SIMD=0, 1)", t_fast_rows_scalar},
+        {"csv: the same with the scalar number parser, the SSSE3 and the AVX2 builds ($DOJO_CSV_SIMD=0, 1, 2)", t_fast_rows_scalar},
+        {"csv: records around and over the fast path's span; max_record_bytes below it", t_fast_rows_wide},
         {"csv stream: chunks concatenate to the whole table; offsets", t_stream_chunks},
         {"csv stream: later misfit is an error; first-chunk restart", t_stream_misfit},
         {"csv: non-seekable input (pipe) with a restart", t_pipe},
@@ -3238,6 +3318,7 @@ void test_table(void)
         {"csv: split reads merged by copying (malloc arrays; mremap failing)", t_split_fallbacks},
         {"csv: two files read at once equal each read alone", t_read2},
         {"csv: a submission read straight into the answers' order; only the clean case", t_read_aligned},
+        {"csv: the aligned read and both streamed scores at each SIMD level ($DOJO_CSV_SIMD=0, 1, 2)", t_scatter_levels},
         {"csv: a submission scored while it is read (dojo_score_stream); only the clean case", t_score_stream},
         {"csv: log_loss_multiclass scored while the submission is read", t_score_stream_proba},
         {"csv: a streamed score's public and private parts", t_score_stream_split},
