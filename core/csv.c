@@ -2269,9 +2269,9 @@ static inline __attribute__((always_inline)) size_t list_seps(const unsigned cha
 #define DJ_AVX512 1
 /* list_seps with AVX-512 (BW, VBMI2): each 64-byte block is compared at once and its
    separators' positions compressed out of a vector of 0..63, 16 at a time widened to offsets
-   (the rest of the 16 written are overwritten next). Called once per span, not inlined:
-   its caller need not be built for AVX-512. */
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi2,popcnt"), noinline)) static size_t
+   (the rest of the 16 written are overwritten next). Only the AVX-512 build of fast_rows
+   calls it (inlined there by flatten). */
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi2,popcnt"))) static size_t
 list_seps_avx512(const unsigned char *base, size_t span, size_t avail, unsigned char delim,
                  uint32_t *at)
 {
@@ -2502,8 +2502,8 @@ out:
     return done;
 }
 
-/* fast_rows_impl's builds -- plain, SSSE3, AVX2, AVX2 with the separators listed by AVX-512
-   -- each with the same dispatch on the mode (storing, scattering, streaming; two columns
+/* fast_rows_impl's builds -- plain, SSSE3, AVX2, AVX-512 (whose separators list_seps_avx512
+   lists) -- each with the same dispatch on the mode (storing, scattering, streaming; two columns
    built apart when scattering). The SIMD builds are flattened so that quick_num16, whose own
    target is SSSE3, is inlined into them as into no other caller. */
 #define FAST_ROWS_BUILD(name, attr, simd)                                                      \
@@ -2523,7 +2523,10 @@ FAST_ROWS_BUILD(fast_rows_plain, , 0)
 #ifdef DJ_QUICK16
 FAST_ROWS_BUILD(fast_rows_ssse3, __attribute__((target("ssse3,popcnt"), flatten)), 1)
 FAST_ROWS_BUILD(fast_rows_avx2, __attribute__((target("avx2,bmi,bmi2,popcnt"), flatten)), 2)
-FAST_ROWS_BUILD(fast_rows_avx512, __attribute__((target("avx2,bmi,bmi2,popcnt"), flatten)), 3)
+FAST_ROWS_BUILD(fast_rows_avx512,
+                __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi2,avx2,bmi,bmi2,popcnt"),
+                               flatten)),
+                3)
 #endif
 
 /* fast_rows_impl with quick_num16 when the reader may (r->simd), compiled for AVX2 where the
