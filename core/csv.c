@@ -2144,29 +2144,36 @@ static __attribute__((noinline)) int key_num(const unsigned char *s, const unsig
     return 1;
 }
 
+/* The row in km (of kind `kind`, its range lo..hi and dense map read once by the caller) of
+   the key s..e, or -1. */
+static inline __attribute__((always_inline)) int64_t
+key_row(const dj_keymap *km, int kind, int64_t lo, int64_t hi, const uint32_t *dense,
+        const unsigned char *s, const unsigned char *e)
+{
+    int64_t key;
+    if (!quick_key8(s, e, &key) && !key_num(s, e, &key))
+        return -1;
+    if (kind == DJ_KEYS_HASH)
+        return dojo_index_find_int(km->x, key);
+    if (key < lo || key > hi)
+        return -1;
+    uint64_t o = (uint64_t)key - (uint64_t)lo;
+    return kind == DJ_KEYS_IDENT ? (int64_t)o : (int64_t)dense[o] - 1;
+}
+
 static inline __attribute__((always_inline)) size_t
 scatter_targets_of(const dj_keymap *km, int kind, const unsigned char *base, const uint32_t *at,
                    size_t nrec, size_t ncols, const unsigned char *lim, const scatter_pf *pf,
-                   int stream, uint64_t *seen, int64_t *tgt)
+                   uint64_t *seen, int64_t *tgt)
 {
     const int64_t lo = km->lo, hi = km->hi;
     const uint32_t *dense = km->dense;
     const unsigned char *fs = base;
     size_t n = 0;
     for (; n < nrec && fs < lim; n++) {
-        /* the key's row in the keymap, or -1 */
-        const unsigned char *e = base + at[n * ncols];
-        int64_t key, t = -1;
-        if (quick_key8(fs, e, &key) || key_num(fs, e, &key)) {
-            if (kind == DJ_KEYS_HASH)
-                t = dojo_index_find_int(km->x, key);
-            else if (key >= lo && key <= hi) {
-                uint64_t o = (uint64_t)key - (uint64_t)lo;
-                t = kind == DJ_KEYS_IDENT ? (int64_t)o : (int64_t)dense[o] - 1;
-            }
-        }
+        int64_t t = key_row(km, kind, lo, hi, dense, fs, base + at[n * ncols]);
         tgt[n] = t;
-        scatter_prefetch(pf, t, stream);
+        scatter_prefetch(pf, t, 0);
         fs = base + at[n * ncols + ncols - 1] + 1;
     }
     for (size_t i = 0; i < n; i++) {
@@ -2181,20 +2188,17 @@ scatter_targets_of(const dj_keymap *km, int kind, const unsigned char *base, con
 /* scatter_targets_of built for each kind of keymap. */
 static inline __attribute__((always_inline)) size_t
 scatter_targets(const rd *r, const unsigned char *base, const uint32_t *at, size_t nrec,
-                size_t ncols, const unsigned char *lim, const scatter_pf *pf, int stream,
-                uint64_t *seen, int64_t *tgt)
+                size_t ncols, const unsigned char *lim, const scatter_pf *pf, uint64_t *seen,
+                int64_t *tgt)
 {
     const dj_keymap *km = r->keys;
     switch (km->kind) {
     case DJ_KEYS_IDENT:
-        return scatter_targets_of(km, DJ_KEYS_IDENT, base, at, nrec, ncols, lim, pf, stream,
-                                  seen, tgt);
+        return scatter_targets_of(km, DJ_KEYS_IDENT, base, at, nrec, ncols, lim, pf, seen, tgt);
     case DJ_KEYS_DENSE:
-        return scatter_targets_of(km, DJ_KEYS_DENSE, base, at, nrec, ncols, lim, pf, stream,
-                                  seen, tgt);
+        return scatter_targets_of(km, DJ_KEYS_DENSE, base, at, nrec, ncols, lim, pf, seen, tgt);
     default:
-        return scatter_targets_of(km, DJ_KEYS_HASH, base, at, nrec, ncols, lim, pf, stream,
-                                  seen, tgt);
+        return scatter_targets_of(km, DJ_KEYS_HASH, base, at, nrec, ncols, lim, pf, seen, tgt);
     }
 }
 
@@ -2332,13 +2336,11 @@ field_num(const unsigned char *base, const uint32_t *ra, size_t c, size_t last,
 
 /* Scattering: the values of the span's records 0..nrec (their separators at at[0..nrec *
    ncols), offsets from base; their rows in tgt, found by scatter_targets), parsed and stored
-   at their rows (stream 0: into the columns' cells) or put in the sink's batch (stream 1:
-   the values at ov, the rows at orow). Returns the records taken: nrec, or the first that
-   is anything but plain numbers. Only what the loop needs is live in it. */
+   in the columns' cells at their rows. Returns the records taken: nrec, or the first that is
+   anything but plain numbers. Only what the loop needs is live in it. */
 static inline __attribute__((always_inline)) size_t
 scatter_span(const unsigned char *base, const uint32_t *at, size_t nrec, size_t ncols,
-             unsigned char delim, int simd, int stream, const int64_t *tgt, pcol *cols,
-             double *ov, uint32_t *orow)
+             unsigned char delim, int simd, const int64_t *tgt, pcol *cols)
 {
     const size_t last = ncols - 1;
     const uint32_t *ra = at;
@@ -2351,23 +2353,85 @@ scatter_span(const unsigned char *base, const uint32_t *at, size_t nrec, size_t 
             numv v;
             if (!field_num(base, ra, c, last, delim, s, simd, &v))
                 return i;
+            /* a float column (the driver checks): stored with a relaxed atomic store, as the
+               other thread may write the same cell when an id is in both halves (the read is
+               then refused) */
             double d = v.kind == N_INT ? (double)v.i : v.d;
-            if (stream) {
-                ov[i * last + (c - 1)] = d;
-            } else {
-                /* a float column (the driver checks): stored with a relaxed atomic store, as
-                   the other thread may write the same cell when an id is in both halves (the
-                   read is then refused) */
-                uint64_t bits;
-                memcpy(&bits, &d, sizeof bits);
-                __atomic_store_n((uint64_t *)(void *)&cols[c].vals[dst], bits, __ATOMIC_RELAXED);
-            }
+            uint64_t bits;
+            memcpy(&bits, &d, sizeof bits);
+            __atomic_store_n((uint64_t *)(void *)&cols[c].vals[dst], bits, __ATOMIC_RELAXED);
             s = base + ra[c] + 1;
         }
-        if (stream)
-            orow[i] = (uint32_t)dst;
     }
     return nrec;
+}
+
+/* Streaming: the span's records 0..nrec taken in one pass each -- the key's row, the mark
+   in the bitmap of rows seen, the values -- into the sink's batch (values at ov, rows at
+   orow), up to the first record that starts at or after lim or is not taken. Returns the
+   records taken. (Scattering into columns looks the keys up ahead instead, to prefetch the
+   cells it will write; a stream writes none.) */
+static inline __attribute__((always_inline)) size_t
+stream_span_of(const dj_keymap *km, int kind, const unsigned char *base, const uint32_t *at,
+               size_t nrec, size_t ncols, const unsigned char *lim, unsigned char delim,
+               int simd, const scatter_pf *pf, uint64_t *seen, double *ov, uint32_t *orow)
+{
+    const int64_t lo = km->lo, hi = km->hi;
+    const uint32_t *dense = km->dense;
+    const size_t last = ncols - 1;
+    const unsigned char *fs = base;
+    const uint32_t *ra = at;
+    size_t n = 0;
+    for (; n < nrec; n++, ra += ncols) {
+        const unsigned char *e = base + ra[0];
+        if (fs >= lim || *e != delim)
+            break;
+        int64_t t = key_row(km, kind, lo, hi, dense, fs, e);
+        if (t < 0)
+            break;
+        scatter_prefetch(pf, t, 1);
+        const unsigned char *s = e + 1;
+        size_t c = 1;
+        for (; c < ncols; c++) {
+            numv v;
+            if (!field_num(base, ra, c, last, delim, s, simd, &v))
+                break;
+            ov[n * last + (c - 1)] = v.kind == N_INT ? (double)v.i : v.d;
+            s = base + ra[c] + 1;
+        }
+        if (c < ncols)
+            break;
+        orow[n] = (uint32_t)t;
+        fs = s;
+    }
+    /* the rows marked seen after, in a loop of independent loads (their misses overlap), up
+       to the first seen before */
+    for (size_t i = 0; i < n; i++) {
+        uint32_t t = orow[i];
+        if (seen[t >> 6] >> (t & 63) & 1)
+            return i;
+        seen[t >> 6] |= 1ULL << (t & 63);
+    }
+    return n;
+}
+
+/* stream_span_of built for each kind of keymap. */
+static inline __attribute__((always_inline)) size_t
+stream_span(const dj_keymap *km, const unsigned char *base, const uint32_t *at, size_t nrec,
+            size_t ncols, const unsigned char *lim, unsigned char delim, int simd,
+            const scatter_pf *pf, uint64_t *seen, double *ov, uint32_t *orow)
+{
+    switch (km->kind) {
+    case DJ_KEYS_IDENT:
+        return stream_span_of(km, DJ_KEYS_IDENT, base, at, nrec, ncols, lim, delim, simd, pf,
+                              seen, ov, orow);
+    case DJ_KEYS_DENSE:
+        return stream_span_of(km, DJ_KEYS_DENSE, base, at, nrec, ncols, lim, delim, simd, pf,
+                              seen, ov, orow);
+    default:
+        return stream_span_of(km, DJ_KEYS_HASH, base, at, nrec, ncols, lim, delim, simd, pf,
+                              seen, ov, orow);
+    }
 }
 
 /* Many records of plain numbers from *pp (row `row` on), at most maxrows, none starting at
@@ -2384,13 +2448,18 @@ scatter_span(const unsigned char *base, const uint32_t *at, size_t nrec, size_t 
    stored for it. Scattering (scatter 1), the first field is a key whose row in r->keys says
    where the record's other values go: the keys of a span are parsed, looked up and their
    rows marked in r->seen ahead, by scatter_targets, up to the first that is not an int, not
-   indexed or already seen (fast_bad), and scatter_span parses and stores the values.
-   Streaming (scatter 2) is the same without storing: each complete record's row and values
-   join a batch for the sink (r->stream), flushed before a span it could not hold and before
-   returning. Scattering takes every record up to lim (maxrows is SIZE_MAX), and any record
-   it does not take fails the read as a whole. Returns the rows taken; *pp is moved past
-   them. */
+   indexed or already seen (fast_bad), so that the cells to be written are prefetched, and
+   scatter_span parses and stores the values. Streaming (scatter 2) stores nothing:
+   stream_span takes each record whole in one pass (its row, the sink's cell at the row
+   prefetched, its values) into a batch for the sink (r->stream), flushed before a span once
+   it holds STREAM_FLUSH records, and before returning. Scattering takes every record up to
+   lim (maxrows is SIZE_MAX), and any record it does not take fails the read as a whole.
+   Returns the rows taken; *pp is moved past them. */
 #define FAST_SPAN 2048 /* bytes whose separators are listed at a time */
+/* Streaming: the records batched before the sink is called (DJ_STREAM_BATCH, which a span's
+   records never exceed, is the batch's room): the answers prefetched at their rows are then
+   still in the caches when the sink reads them. */
+#define STREAM_FLUSH 256
 
 static inline __attribute__((always_inline)) size_t
 fast_rows_impl(rd *r, const unsigned char **pp, size_t row, size_t maxrows,
@@ -2444,17 +2513,21 @@ fast_rows_impl(rd *r, const unsigned char **pp, size_t row, size_t maxrows,
         if (whole > FAST_SPAN / 2)
             whole = FAST_SPAN / 2;
         size_t nrec = whole;
-        if (scatter) { /* where the span's records go, up to the first that is not taken */
-            nrec = scatter_targets(r, base, at, whole, ncols, lim, &pf, scatter == 2, seen, tgt);
-            if (scatter == 2 && bn + nrec > DJ_STREAM_BATCH) {
+        if (scatter == 2) { /* streaming: the records straight into the batch */
+            if (bn + whole > STREAM_FLUSH) {
                 if (sink_flush(r, bn) < 0)
                     goto bad;
                 bn = 0;
             }
-        }
-        if (scatter) {
-            i = scatter_span(base, at, nrec, ncols, delim, simd, scatter == 2, tgt, cols,
-                             bval + bn * nv, brow + bn);
+            i = stream_span(r->keys, base, at, whole, ncols, lim, delim, simd, &pf, seen,
+                            bval + bn * nv, brow + bn);
+            if (i)
+                rec = base + at[i * ncols - 1] + 1;
+            if (i < whole && rec < lim)
+                goto bad_record;
+        } else if (scatter) { /* where the span's records go, up to the first not taken */
+            nrec = scatter_targets(r, base, at, whole, ncols, lim, &pf, seen, tgt);
+            i = scatter_span(base, at, nrec, ncols, delim, simd, tgt, cols);
             if (i)
                 rec = base + at[i * ncols - 1] + 1;
             if (i < nrec)
