@@ -74,7 +74,7 @@ project "dojo"
           "core/lua/*.h" }
   buildoptions { lua_cflags }
   linkoptions { "-Wl,--version-script=../core/libdojo.map", "-Wl,-soname,libdojo.so",
-                "-Wl,--no-undefined", lua_libs, "-lz", "-lpcre2-8", "-lcurl", "-lseccomp", "-lm", "-ldl", "-lpthread" }
+                "-Wl,--no-undefined", lua_libs, "-lz", "-lpcre2-8", "-lseccomp", "-lm", "-ldl", "-lpthread" }
   outdirs("lib")
 
 -- build/lib/dojo/core.so: the Lua 5.4 module: the kernel and the binding, self-contained.
@@ -89,7 +89,7 @@ project "dojo_core"
           "core/lua/*.h" }
   excludes { "core/embed.c" }
   buildoptions { lua_cflags }
-  linkoptions { "-lz", "-lpcre2-8", "-lcurl", "-lseccomp", "-lm", "-lpthread" }
+  linkoptions { "-lz", "-lpcre2-8", "-lseccomp", "-lm", "-ldl", "-lpthread" }
   outdirs("lib/dojo")
 
 -- build/bin/dojo: the command line, a host of the embedding API.

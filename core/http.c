@@ -34,11 +34,16 @@
  * transfer and drops what it buffered: unless a read has already returned the end of the
  * body (or a failure), later reads fail with DOJO_HTTP_ABORTED.
  *
- * libcurl is initialised once per process (curl_global_init under pthread_once) and never
- * cleaned up; every handle sets CURLOPT_NOSIGNAL, so threads may each run requests.
+ * libcurl is loaded when the first transfer opens (dlopen of libcurl.so.4, under
+ * pthread_once), not linked: a process that makes no request does not pay for loading it
+ * and its thirty-odd dependencies (about 5 ms at every start of the command line), and a
+ * machine without it fails the request with a sentence, not the whole library at load
+ * time. It is then initialised once (curl_global_init) and never cleaned up; every handle
+ * sets CURLOPT_NOSIGNAL, so threads may each run requests.
  */
 #define _GNU_SOURCE
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,10 +85,44 @@ struct dojo_http {
     char curl_err[CURL_ERROR_SIZE];
 };
 
-static pthread_once_t init_once = PTHREAD_ONCE_INIT;
-static CURLcode init_result;
+/* The libcurl functions used, each called through cu.NAME (curl_NAME's type). */
+#define DJ_CURL_FUNCS(X)                                                                       \
+    X(global_init) X(easy_init) X(easy_setopt) X(easy_getinfo) X(easy_strerror)              \
+    X(easy_cleanup) X(free) X(multi_init) X(multi_add_handle) X(multi_remove_handle)         \
+    X(multi_perform) X(multi_poll) X(multi_info_read) X(multi_strerror) X(multi_cleanup)     \
+    X(slist_append) X(slist_free_all) X(url) X(url_set) X(url_get) X(url_strerror)           \
+    X(url_cleanup)
 
-static void global_init(void) { init_result = curl_global_init(CURL_GLOBAL_DEFAULT); }
+static struct {
+#define DJ_CURL_PTR(name) __typeof__(curl_##name) *name;
+    DJ_CURL_FUNCS(DJ_CURL_PTR)
+#undef DJ_CURL_PTR
+} cu;
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static char init_error[256]; /* why libcurl cannot be used, or "" */
+
+static void global_init(void)
+{
+    void *lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+        const char *why = dlerror();
+        snprintf(init_error, sizeof init_error, "libcurl cannot be loaded (%s)",
+                 why ? why : "libcurl.so.4 not found");
+        return;
+    }
+#define DJ_CURL_SYM(name)                                                                      \
+    if (!(*(void **)(void *)&cu.name = dlsym(lib, "curl_" #name))) {                          \
+        snprintf(init_error, sizeof init_error, "libcurl.so.4 has no curl_%s", #name);        \
+        return;                                                                                \
+    }
+    DJ_CURL_FUNCS(DJ_CURL_SYM)
+#undef DJ_CURL_SYM
+    CURLcode rc = cu.global_init(CURL_GLOBAL_DEFAULT);
+    if (rc != CURLE_OK)
+        snprintf(init_error, sizeof init_error, "libcurl cannot start: %s",
+                 cu.easy_strerror(rc));
+}
 
 void dojo_http_opts_init(dojo_http_opts *o)
 {
@@ -138,7 +177,7 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
     }
     if (end == 0) { /* the end of a block */
         long code = 0;
-        curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &code);
+        cu.easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &code);
         if (code >= 200 && !is_followed_redirect(h, code)) {
             h->status = (int)code;
             h->headers_done = 1;
@@ -230,7 +269,7 @@ static int tls_error(CURLcode rc)
 static void classify(dojo_http *h)
 {
     CURLcode rc = h->result;
-    const char *detail = h->curl_err[0] ? h->curl_err : curl_easy_strerror(rc);
+    const char *detail = h->curl_err[0] ? h->curl_err : cu.easy_strerror(rc);
     if (h->aborted) {
         h->kind = DOJO_HTTP_ABORTED;
         snprintf(h->msg, sizeof h->msg, "the request to %s was aborted", h->host);
@@ -243,7 +282,7 @@ static void classify(dojo_http *h)
         snprintf(h->msg, sizeof h->msg, "out of memory reading the response from %s", h->host);
     } else if (rc == CURLE_OPERATION_TIMEDOUT) {
         curl_off_t connected = 0;
-        curl_easy_getinfo(h->easy, CURLINFO_CONNECT_TIME_T, &connected);
+        cu.easy_getinfo(h->easy, CURLINFO_CONNECT_TIME_T, &connected);
         double limit = h->timeout;
         if (!connected) {
             double c = h->connect_timeout > 0 ? h->connect_timeout : 300;
@@ -255,7 +294,7 @@ static void classify(dojo_http *h)
                  connected ? "the request to" : "connecting to", h->host, limit);
     } else if (rc == CURLE_COULDNT_CONNECT) {
         long os_errno = 0;
-        curl_easy_getinfo(h->easy, CURLINFO_OS_ERRNO, &os_errno);
+        cu.easy_getinfo(h->easy, CURLINFO_OS_ERRNO, &os_errno);
         h->kind = DOJO_HTTP_CONNECT;
         snprintf(h->msg, sizeof h->msg, "could not connect to %s port %ld: %s", h->host,
                  h->port, os_errno ? strerror((int)os_errno) : detail);
@@ -291,10 +330,10 @@ static void pump(dojo_http *h, int for_headers)
 {
     while (!h->done) {
         int running;
-        CURLMcode mc = curl_multi_perform(h->multi, &running);
+        CURLMcode mc = cu.multi_perform(h->multi, &running);
         CURLMsg *m;
         int left;
-        while ((m = curl_multi_info_read(h->multi, &left)))
+        while ((m = cu.multi_info_read(h->multi, &left)))
             if (m->msg == CURLMSG_DONE) {
                 h->done = 1;
                 h->result = m->data.result;
@@ -302,14 +341,14 @@ static void pump(dojo_http *h, int for_headers)
         if (mc != CURLM_OK && !h->done) {
             h->done = 1;
             h->result = CURLE_FAILED_INIT;
-            snprintf(h->curl_err, sizeof h->curl_err, "%s", curl_multi_strerror(mc));
+            snprintf(h->curl_err, sizeof h->curl_err, "%s", cu.multi_strerror(mc));
         }
         if (h->done) {
             if (h->result != CURLE_OK || h->too_large || h->oom)
                 classify(h);
             else if (!h->headers_done) { /* ended without a final header block */
                 long code = 0;
-                curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &code);
+                cu.easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &code);
                 h->status = (int)code;
                 h->headers_done = 1;
             }
@@ -317,7 +356,7 @@ static void pump(dojo_http *h, int for_headers)
         }
         if (for_headers ? h->headers_done : h->len > 0)
             return;
-        curl_multi_poll(h->multi, NULL, 0, 1000, NULL);
+        cu.multi_poll(h->multi, NULL, 0, 1000, NULL);
     }
 }
 
@@ -336,29 +375,29 @@ static int valid_method(const char *m)
 /* Parses the URL for its host and port (messages name nothing else of it). */
 static int parse_url(dojo_http *h, const char *url, char *err, size_t errlen)
 {
-    CURLU *u = curl_url();
+    CURLU *u = cu.url();
     if (!u)
         return dj_err(err, errlen, "out of memory");
     char *scheme = NULL, *host = NULL, *port = NULL;
-    CURLUcode uc = curl_url_set(u, CURLUPART_URL, url, 0);
+    CURLUcode uc = cu.url_set(u, CURLUPART_URL, url, 0);
     int rc = 0;
     if (uc != CURLUE_OK)
-        rc = dj_err(err, errlen, "the URL is not valid: %s", curl_url_strerror(uc));
-    else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+        rc = dj_err(err, errlen, "the URL is not valid: %s", cu.url_strerror(uc));
+    else if (cu.url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
              (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0))
         rc = dj_err(err, errlen, "the URL's scheme is not http or https");
-    else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+    else if (cu.url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
         rc = dj_err(err, errlen, "the URL has no host");
-    else if (curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK)
+    else if (cu.url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK)
         rc = dj_err(err, errlen, "the URL's port is not valid");
     else if (!(h->host = strdup(host)))
         rc = dj_err(err, errlen, "out of memory");
     else
         h->port = strtol(port, NULL, 10);
-    curl_free(scheme);
-    curl_free(host);
-    curl_free(port);
-    curl_url_cleanup(u);
+    cu.free(scheme);
+    cu.free(host);
+    cu.free(port);
+    cu.url_cleanup(u);
     return rc;
 }
 
@@ -373,13 +412,13 @@ static int set_headers(dojo_http *h, const dojo_http_opts *o, char *err, size_t 
             return dj_err(err, errlen, "request header %zu is not one \"Name: value\" line", i + 1);
         if (colon - s == 6 && strncasecmp(s, "expect", 6) == 0)
             has_expect = 1;
-        struct curl_slist *l = curl_slist_append(h->req_headers, s);
+        struct curl_slist *l = cu.slist_append(h->req_headers, s);
         if (!l)
             return dj_err(err, errlen, "out of memory");
         h->req_headers = l;
     }
     if (!has_expect) {
-        struct curl_slist *l = curl_slist_append(h->req_headers, "Expect:");
+        struct curl_slist *l = cu.slist_append(h->req_headers, "Expect:");
         if (!l)
             return dj_err(err, errlen, "out of memory");
         h->req_headers = l;
@@ -411,11 +450,11 @@ static int setup(dojo_http *h, const dojo_http_opts *o, char *err, size_t errlen
     h->timeout = o->timeout;
     h->max_bytes = o->max_bytes;
     h->follow = o->follow_redirects != 0;
-    if (!(h->easy = curl_easy_init()) || !(h->multi = curl_multi_init()))
+    if (!(h->easy = cu.easy_init()) || !(h->multi = cu.multi_init()))
         return dj_err(err, errlen, "cannot start an HTTP transfer (libcurl)");
     CURL *e = h->easy;
     CURLcode rc = CURLE_OK;
-#define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val); } while (0)
+#define SET(opt, val) do { if (rc == CURLE_OK) rc = cu.easy_setopt(e, opt, val); } while (0)
     SET(CURLOPT_URL, o->url);
     SET(CURLOPT_PROTOCOLS_STR, "http,https");
     SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -457,8 +496,8 @@ static int setup(dojo_http *h, const dojo_http_opts *o, char *err, size_t errlen
 #undef SET
     if (rc != CURLE_OK)
         return dj_err(err, errlen, "cannot set up the request to %s: %s", h->host,
-                      curl_easy_strerror(rc));
-    if (curl_multi_add_handle(h->multi, e) != CURLM_OK)
+                      cu.easy_strerror(rc));
+    if (cu.multi_add_handle(h->multi, e) != CURLM_OK)
         return dj_err(err, errlen, "cannot start the request to %s (libcurl)", h->host);
     return 0;
 }
@@ -467,8 +506,8 @@ int dojo_http_open(const dojo_http_opts *o, dojo_http **out, char *err, size_t e
 {
     *out = NULL;
     pthread_once(&init_once, global_init);
-    if (init_result != CURLE_OK) {
-        dj_err(err, errlen, "libcurl cannot start: %s", curl_easy_strerror(init_result));
+    if (init_error[0]) {
+        dj_err(err, errlen, "%s", init_error);
         return -DOJO_HTTP_ERROR;
     }
     dojo_http *h = calloc(1, sizeof *h);
@@ -532,8 +571,8 @@ void dojo_http_close(dojo_http *h)
     if (!h || !h->easy)
         return;
     if (h->multi)
-        curl_multi_remove_handle(h->multi, h->easy);
-    curl_easy_cleanup(h->easy);
+        cu.multi_remove_handle(h->multi, h->easy);
+    cu.easy_cleanup(h->easy);
     h->easy = NULL;
     h->len = 0;
     h->done = 1;
@@ -548,8 +587,8 @@ void dojo_http_free(dojo_http *h)
     if (!h)
         return;
     dojo_http_close(h);
-    curl_multi_cleanup(h->multi);
-    curl_slist_free_all(h->req_headers);
+    cu.multi_cleanup(h->multi);
+    cu.slist_free_all(h->req_headers);
     clear_headers(h);
     free(h->headers);
     free(h->buf);
