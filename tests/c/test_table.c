@@ -1527,18 +1527,25 @@ static void t_fast_rows(void)
     free(csv.s);
 }
 
-/* The same two checks on the scalar number parser (what a processor without SSSE3 runs), on
-   the SSSE3 build of the fast path (what one without AVX2 runs) and on the AVX2 build (what
-   one without AVX-512 runs). */
-static void t_fast_rows_scalar(void)
+/* Runs tests on the scalar number parser ($DOJO_CSV_SIMD=0: what a processor without SSSE3
+   runs), on the SSSE3 build of the fast path (1: what one without AVX2 runs) and on its AVX2
+   build (2: what one without AVX-512 runs); the other tests run the processor's best. */
+static void at_simd_levels(void (*const tests[])(void), size_t n)
 {
     const char *levels[] = {"0", "1", "2"};
     for (size_t l = 0; l < 3; l++) {
         setenv("DOJO_CSV_SIMD", levels[l], 1);
-        t_fast_rows();
-        t_float_exact();
+        for (size_t i = 0; i < n; i++)
+            tests[i]();
     }
     unsetenv("DOJO_CSV_SIMD");
+}
+
+/* The same two checks at each SIMD level. */
+static void t_fast_rows_scalar(void)
+{
+    void (*const tests[])(void) = {t_fast_rows, t_float_exact};
+    at_simd_levels(tests, 2);
 }
 
 /* Records around and over the fast path's span (2 KiB of text listed at a time): numbers of
@@ -2621,18 +2628,11 @@ static void t_score_files_stream(void)
     free(perm);
 }
 
-/* The aligned read and both streamed scores on the scalar number parser, the SSSE3 build and
-   the AVX2 build of the fast path (the tests above ran the processor's best). */
+/* The aligned read and both streamed scores at each SIMD level. */
 static void t_scatter_levels(void)
 {
-    const char *levels[] = {"0", "1", "2"};
-    for (size_t l = 0; l < 3; l++) {
-        setenv("DOJO_CSV_SIMD", levels[l], 1);
-        t_read_aligned();
-        t_score_stream();
-        t_score_files_stream();
-    }
-    unsetenv("DOJO_CSV_SIMD");
+    void (*const tests[])(void) = {t_read_aligned, t_score_stream, t_score_files_stream};
+    at_simd_levels(tests, 3);
 }
 
 static void t_read2(void)
