@@ -1245,6 +1245,7 @@ struct dojo_csv_reader {
     int scatter;
     const dj_keymap *keys;
     uint64_t *seen;
+    size_t seen_hi; /* one past the highest row marked in seen */
     /* Streaming (dj_csv_stream): scattering without storing -- each complete record's row
        and values go into a batch (brow, bval: DJ_STREAM_BATCH records) handed to stream->fn */
     const dj_stream *stream;
@@ -2164,7 +2165,7 @@ key_row(const dj_keymap *km, int kind, int64_t lo, int64_t hi, const uint32_t *d
 static inline __attribute__((always_inline)) size_t
 scatter_targets_of(const dj_keymap *km, int kind, const unsigned char *base, const uint32_t *at,
                    size_t nrec, size_t ncols, const unsigned char *lim, const scatter_pf *pf,
-                   uint64_t *seen, int64_t *tgt)
+                   uint64_t *seen, size_t *seen_hi, int64_t *tgt)
 {
     const int64_t lo = km->lo, hi = km->hi;
     const uint32_t *dense = km->dense;
@@ -2176,40 +2177,50 @@ scatter_targets_of(const dj_keymap *km, int kind, const unsigned char *base, con
         scatter_prefetch(pf, t, 0);
         fs = base + at[n * ncols + ncols - 1] + 1;
     }
-    for (size_t i = 0; i < n; i++) {
+    size_t top = *seen_hi, i = 0;
+    for (; i < n; i++) {
         int64_t t = tgt[i];
         if (t < 0 || (seen[t >> 6] >> (t & 63) & 1))
-            return i;
+            break;
         seen[t >> 6] |= 1ULL << (t & 63);
+        top = (size_t)t >= top ? (size_t)t + 1 : top;
     }
-    return n;
+    *seen_hi = top;
+    return i;
 }
 
 /* scatter_targets_of built for each kind of keymap. */
 static inline __attribute__((always_inline)) size_t
 scatter_targets(const rd *r, const unsigned char *base, const uint32_t *at, size_t nrec,
                 size_t ncols, const unsigned char *lim, const scatter_pf *pf, uint64_t *seen,
-                int64_t *tgt)
+                size_t *seen_hi, int64_t *tgt)
 {
     const dj_keymap *km = r->keys;
     switch (km->kind) {
     case DJ_KEYS_IDENT:
-        return scatter_targets_of(km, DJ_KEYS_IDENT, base, at, nrec, ncols, lim, pf, seen, tgt);
+        return scatter_targets_of(km, DJ_KEYS_IDENT, base, at, nrec, ncols, lim, pf, seen,
+                                  seen_hi, tgt);
     case DJ_KEYS_DENSE:
-        return scatter_targets_of(km, DJ_KEYS_DENSE, base, at, nrec, ncols, lim, pf, seen, tgt);
+        return scatter_targets_of(km, DJ_KEYS_DENSE, base, at, nrec, ncols, lim, pf, seen,
+                                  seen_hi, tgt);
     default:
-        return scatter_targets_of(km, DJ_KEYS_HASH, base, at, nrec, ncols, lim, pf, seen, tgt);
+        return scatter_targets_of(km, DJ_KEYS_HASH, base, at, nrec, ncols, lim, pf, seen,
+                                  seen_hi, tgt);
     }
 }
 
-/* A zeroed bitmap of rows seen, for m rows, written through now: its pages are read and
-   written at random by the scatter, and a page first read (the shared zero page) and then
-   written costs a copy and, with two threads, a TLB shootdown. */
+/* A zeroed bitmap of rows seen, for m rows, its pages made present and writable now: they
+   are read and written at random by the scatter, and a page first read (the shared zero
+   page) and then written costs a copy and, with two threads, a TLB shootdown. A big one is
+   populated by the kernel in one call (its fresh pages are zero already); a small one is
+   written through. */
 static uint64_t *seen_new(size_t m)
 {
     size_t bytes = (m / 64 + 1) * sizeof(uint64_t);
-    uint64_t *b = malloc(bytes);
-    if (b)
+    uint64_t *b = calloc(1, bytes);
+    if (b && bytes >= DJ_BIG_MIN)
+        dj_big_populate(b, bytes);
+    else if (b)
         memset(b, 0, bytes);
     return b;
 }
@@ -2293,11 +2304,12 @@ list_seps_avx512(const unsigned char *base, size_t span, size_t avail, unsigned 
         size_t cnt = (size_t)__builtin_popcountll(bits);
         const __m512i pos = _mm512_maskz_compress_epi8(bits, iota);
         const __m512i o = _mm512_set1_epi32((int)off);
-        _mm512_storeu_si512((void *)(at + n),
-                            _mm512_add_epi32(_mm512_cvtepu8_epi32(_mm512_castsi512_si128(pos)), o));
-#define DJ_SEPS16(q)                                                                             \
-    _mm512_storeu_si512((void *)(at + n + 16 * (q)),                                             \
-                        _mm512_add_epi32(_mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(pos, q)), o))
+/* positions 16q .. 16q + 15 of the block, as offsets, to at[n + 16q ..] */
+#define DJ_SEPS16(q)                                                                           \
+    _mm512_storeu_si512(                                                                       \
+        (void *)(at + n + 16 * (q)),                                                           \
+        _mm512_add_epi32(_mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(pos, q)), o))
+        DJ_SEPS16(0);
         if (cnt > 16) { /* short fields: the next 16 positions, and so on */
             DJ_SEPS16(1);
             if (cnt > 32) {
@@ -2374,7 +2386,8 @@ scatter_span(const unsigned char *base, const uint32_t *at, size_t nrec, size_t 
 static inline __attribute__((always_inline)) size_t
 stream_span_of(const dj_keymap *km, int kind, const unsigned char *base, const uint32_t *at,
                size_t nrec, size_t ncols, const unsigned char *lim, unsigned char delim,
-               int simd, const scatter_pf *pf, uint64_t *seen, double *ov, uint32_t *orow)
+               int simd, const scatter_pf *pf, uint64_t *seen, size_t *seen_hi, double *ov,
+               uint32_t *orow)
 {
     const int64_t lo = km->lo, hi = km->hi;
     const uint32_t *dense = km->dense;
@@ -2406,31 +2419,34 @@ stream_span_of(const dj_keymap *km, int kind, const unsigned char *base, const u
     }
     /* the rows marked seen after, in a loop of independent loads (their misses overlap), up
        to the first seen before */
-    for (size_t i = 0; i < n; i++) {
+    size_t top = *seen_hi, i = 0;
+    for (; i < n; i++) {
         uint32_t t = orow[i];
         if (seen[t >> 6] >> (t & 63) & 1)
-            return i;
+            break;
         seen[t >> 6] |= 1ULL << (t & 63);
+        top = t >= top ? (size_t)t + 1 : top;
     }
-    return n;
+    *seen_hi = top;
+    return i;
 }
 
 /* stream_span_of built for each kind of keymap. */
 static inline __attribute__((always_inline)) size_t
 stream_span(const dj_keymap *km, const unsigned char *base, const uint32_t *at, size_t nrec,
             size_t ncols, const unsigned char *lim, unsigned char delim, int simd,
-            const scatter_pf *pf, uint64_t *seen, double *ov, uint32_t *orow)
+            const scatter_pf *pf, uint64_t *seen, size_t *seen_hi, double *ov, uint32_t *orow)
 {
     switch (km->kind) {
     case DJ_KEYS_IDENT:
         return stream_span_of(km, DJ_KEYS_IDENT, base, at, nrec, ncols, lim, delim, simd, pf,
-                              seen, ov, orow);
+                              seen, seen_hi, ov, orow);
     case DJ_KEYS_DENSE:
         return stream_span_of(km, DJ_KEYS_DENSE, base, at, nrec, ncols, lim, delim, simd, pf,
-                              seen, ov, orow);
+                              seen, seen_hi, ov, orow);
     default:
         return stream_span_of(km, DJ_KEYS_HASH, base, at, nrec, ncols, lim, delim, simd, pf,
-                              seen, ov, orow);
+                              seen, seen_hi, ov, orow);
     }
 }
 
@@ -2520,13 +2536,13 @@ fast_rows_impl(rd *r, const unsigned char **pp, size_t row, size_t maxrows,
                 bn = 0;
             }
             i = stream_span(r->keys, base, at, whole, ncols, lim, delim, simd, &pf, seen,
-                            bval + bn * nv, brow + bn);
+                            &r->seen_hi, bval + bn * nv, brow + bn);
             if (i)
                 rec = base + at[i * ncols - 1] + 1;
             if (i < whole && rec < lim)
                 goto bad_record;
         } else if (scatter) { /* where the span's records go, up to the first not taken */
-            nrec = scatter_targets(r, base, at, whole, ncols, lim, &pf, seen, tgt);
+            nrec = scatter_targets(r, base, at, whole, ncols, lim, &pf, seen, &r->seen_hi, tgt);
             i = scatter_span(base, at, nrec, ncols, delim, simd, tgt, cols);
             if (i)
                 rec = base + at[i * ncols - 1] + 1;
@@ -3414,7 +3430,7 @@ static void *split_worker(void *arg)
 {
     split *sp = arg;
     rd *w = sp->w;
-    if (fill(w) < 0)
+    if ((w->scatter && !(w->seen = seen_new(w->keys->nrows))) || fill(w) < 0)
         return NULL;
     for (;;) {
         if (__atomic_load_n(&sp->cancel, __ATOMIC_RELAXED))
@@ -3505,10 +3521,7 @@ static int split_start(rd *r, split *sp)
         if (r->scatter)
             c->vals = p->vals; /* both halves store into the same arrays */
     }
-    if (r->scatter && !(w->seen = seen_new(r->keys->nrows))) {
-        reader_destroy(w);
-        return 0;
-    }
+    w->seen_hi = 0; /* its bitmap is made by the worker, on its own thread */
     if (r->stream && stream_batch(w, r->stream, r->stream->ctx[1]) < 0) {
         reader_destroy(w);
         return 0;
@@ -4102,19 +4115,6 @@ int dj_index_stream_keys(const dojo_index *x, dj_keymap *km)
     return 0;
 }
 
-/* Whether the rows filled (the bitmap, n of them, distinct) are exactly rows 0 .. n-1 of
-   the m the keymap allows: no bit at n or above. */
-static int filled_prefix(const uint64_t *seen, size_t n, size_t m)
-{
-    size_t w = n / 64;
-    if (n % 64 && (seen[w] >> (n % 64)))
-        return 0;
-    for (size_t i = w + (n % 64 != 0); i <= m / 64; i++)
-        if (seen[i])
-            return 0;
-    return 1;
-}
-
 /* Parses the whole file in scatter mode (r->cols[j].vals set for an aligned read, r->stream
    for a streamed one), on two threads when it is big (split_start), each with its own
    bitmap of the rows filled; the bitmaps must not overlap. Returns 1 when every indexed row
@@ -4148,15 +4148,23 @@ static int scatter_read(rd *r, const dj_keymap *km, int prefix)
         pthread_join(sp.th, NULL);
         rd *w = sp.w;
         ok = ok && sp.ok;
-        for (size_t i = 0; ok && i <= m / 64; i++) {
-            ok = !(r->seen[i] & w->seen[i]);
-            r->seen[i] |= w->seen[i];
+        if (ok) { /* the two bitmaps joined up to the highest row either marked; no row in
+                     both (one loop without an exit, which the compiler vectorises) */
+            uint64_t *a = r->seen, both = 0;
+            const uint64_t *b = w->seen;
+            size_t hi = r->seen_hi > w->seen_hi ? r->seen_hi : w->seen_hi;
+            for (size_t i = 0; i < (hi + 63) / 64; i++) {
+                both |= a[i] & b[i];
+                a[i] |= b[i];
+            }
+            ok = !both;
+            r->seen_hi = hi;
         }
         r->nrows += w->nrows;
         reader_destroy(w);
     }
     if (prefix)
-        return ok && r->nrows > 0 && filled_prefix(r->seen, r->nrows, m);
+        return ok && r->nrows > 0 && r->seen_hi <= r->nrows; /* n distinct rows below n */
     return ok && r->nrows == m; /* distinct rows filled, as many as the index has: all */
 }
 
