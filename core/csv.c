@@ -26,12 +26,13 @@
  * NUL bytes are errors. Blank lines are skipped, except in a one-column file, where an
  * empty line is a record with a missing value (that is how such a file writes it).
  * A file whose columns are all numbers goes faster (fast_rows): the delimiters and line
- * feeds of up to 2 KiB are listed first (SSE2 compares, 64 bytes at a time, written out
- * without a branch on their count), so every field's end is known before it is parsed and
- * consecutive fields parse independently: quick_num16 (SSSE3: up to 16 bytes checked,
- * the dot squeezed out and the digits folded at once) or quick_num (scalar, 8 + 8 digits),
- * else parse_num; the first record that is anything but plain numbers goes through the
- * record-by-record paths. The same loop serves a grading's submission keyed by the answers'
+ * feeds of up to 2 KiB from the first record not yet taken are listed first (SSE2 compares,
+ * or AVX-512 compresses, 64 bytes at a time, written out without a branch on their count),
+ * so every field's end is known before it is parsed; the span's whole records are then taken
+ * one by one, their fields parsed independently: quick_num16 (SSSE3: up to 16 bytes
+ * checked, the dot squeezed out and the digits folded at once) or quick_num (scalar, 8 + 8
+ * digits), else parse_num; the first record that is anything but plain numbers goes through
+ * the record-by-record paths. The same loop serves a grading's submission keyed by the answers'
  * integer ids in two more ways: scattered (dojo_table_read_csv_aligned: each record's values
  * stored at its answer row) and streamed (dj_csv_stream: nothing stored; each record's row
  * and values go, in batches, to a sink that scores them, core/score_stream.c); both take

@@ -99,7 +99,7 @@ typedef struct dj_stream {
     dj_sink_fn fn;
     void *ctx[2];          /* the sink state of the calling thread and of the split worker */
     const void *prefetch;  /* an array the sink reads at each record's row (or NULL): the */
-    size_t prefetch_size;  /* reader prefetches it ahead, like the aligned read's cells */
+    size_t prefetch_size;  /* reader prefetches the cell when it finds the row */
     size_t *filled;        /* NULL: every row of the keymap must come; else the keymap's
                               rows are a bound, the records must fill its first n rows, and
                               n is stored here */
