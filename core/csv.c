@@ -2490,7 +2490,8 @@ fast_rows_impl(rd *r, const unsigned char **pp, size_t row, size_t maxrows,
     pcol *cols = r->cols;
     uint64_t *seen = r->seen;
     size_t done = 0, i = 0;
-    /* streaming: the batch, flushed before a span whose records it could not hold */
+    /* streaming: the batch (room for DJ_STREAM_BATCH records), flushed before a span once it
+       would hold more than STREAM_FLUSH */
     uint32_t *brow = r->brow;
     double *bval = r->bval;
     const size_t nv = last;
@@ -2619,8 +2620,8 @@ FAST_ROWS_BUILD(fast_rows_avx512,
                 3)
 #endif
 
-/* fast_rows_impl with quick_num16 when the reader may (r->simd), compiled for AVX2 where the
-   processor has it, else with quick_num. */
+/* fast_rows_impl in the build the reader may use (r->simd): with quick_num16, built for
+   AVX-512 or AVX2 where the processor has them, else for SSSE3; else with quick_num. */
 static size_t fast_rows(rd *r, const unsigned char **pp, size_t row, size_t maxrows,
                         const unsigned char *lim)
 {
