@@ -435,6 +435,23 @@ static inline int quick_num(const unsigned char *s, const unsigned char *e, numv
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define DJ_QUICK16 1
+/* quick_num16's shuffles, for nd digits and the dot at byte p (16: none): output byte k
+   holds digit i = k - (16 - nd) (zero when negative: the byte's top bit is set), found at
+   source byte i, or i + 1 past the dot. Filled once (shuf_init, from simd_ok). */
+static unsigned char SHUF16[17][17][16];
+
+static pthread_once_t shuf_once = PTHREAD_ONCE_INIT;
+
+static void shuf_init(void)
+{
+    for (int nd = 0; nd <= 16; nd++)
+        for (int p = 0; p <= 16; p++)
+            for (int k = 0; k < 16; k++) {
+                int i = k - (16 - nd);
+                SHUF16[nd][p][k] = (unsigned char)(i < 0 ? 0x80 : i > p - 1 ? i + 1 : i);
+            }
+}
+
 /* quick_num for SSSE3, in more shapes: an optional '-', then up to 16 bytes of digits with
    at most one '.' (a digit first, a digit after the dot, no leading zero unless alone),
    the mantissa at most 2^53: the 16 bytes are checked at once, the dot is squeezed out and
@@ -464,11 +481,7 @@ __attribute__((target("ssse3"))) static inline int quick_num16(const unsigned ch
     size_t nd = len - (dot != 0), f = dot ? len - p - 1 : 0;
     if (dot && f == 0) /* "5." */
         return 0;
-    /* output byte k holds digit i = k - (16 - nd) (zero when negative), found at source
-       byte i, or i + 1 past the dot */
-    __m128i idx = _mm_sub_epi8(_mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-                               _mm_set1_epi8((char)(16 - nd)));
-    idx = _mm_sub_epi8(idx, _mm_cmpgt_epi8(idx, _mm_set1_epi8((char)(p - 1))));
+    const __m128i idx = _mm_loadu_si128((const __m128i *)(const void *)SHUF16[nd][p]);
     const __m128i dg = _mm_shuffle_epi8(d, idx);
     const __m128i t1 = _mm_maddubs_epi16(dg, _mm_setr_epi8(10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1,
                                                            10, 1, 10, 1));
@@ -3182,6 +3195,10 @@ static rd *reader_open(const char *path, const void *data, size_t len,
         r->max_record = SIZE_MAX / 4;
     r->fastnum = !strchr("0123456789+-.eE", d);
     r->simd = simd_ok();
+#ifdef DJ_QUICK16
+    if (r->simd)
+        pthread_once(&shuf_once, shuf_init);
+#endif
     r->cls[d] = C_DELIM;
     r->cls['\n'] = C_LF;
     r->cls['\r'] = C_CR;
