@@ -2087,6 +2087,39 @@ static void t_split_fallbacks(void)
 /* Row i of an unclean submission (rows of ids in the order perm): variant 0 repeats the
    first row's id at row `at`, 1 puts an unknown id there, 2 leaves that row out (returns 0:
    skip it); *id gets the row's id. */
+/* o: the defaults, with the columns names[0..n) (n at most 8) forced to float. */
+static void floats_opt(dojo_csv_options *o, const char *const *names, size_t n)
+{
+    static const int ty[8] = {DOJO_TYPE_FLOAT, DOJO_TYPE_FLOAT, DOJO_TYPE_FLOAT, DOJO_TYPE_FLOAT,
+                              DOJO_TYPE_FLOAT, DOJO_TYPE_FLOAT, DOJO_TYPE_FLOAT, DOJO_TYPE_FLOAT};
+    dojo_csv_options_init(o);
+    o->type_columns = names;
+    o->types = ty;
+    o->ntypes = n;
+}
+
+/* perm: a random permutation of 0 .. n-1. */
+static void shuffle(size_t *perm, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        perm[i] = i;
+    for (size_t i = n - 1; i > 0 && n; i--) {
+        size_t k = (size_t)(rnd() % (i + 1)), tmp = perm[i];
+        perm[i] = perm[k];
+        perm[k] = tmp;
+    }
+}
+
+/* n answers ids for each kind of index: 0 ids 5 .. n+4 in order (the identity), 1 a shuffled
+   dense range, 2 sparse ones (hashed). */
+static void kind_ids(int kind, int64_t *ids, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        ids[i] = kind == 0 ? (int64_t)i + 5
+                 : kind == 1 ? (int64_t)((i * 7919) % n) - 100
+                             : (int64_t)(i * 1000003 % 999983) * 1000 - 7;
+}
+
 static int variant_id(int variant, size_t i, size_t at, const int64_t *ids, const size_t *perm,
                       long long *id)
 {
@@ -2100,21 +2133,73 @@ static int variant_id(int variant, size_t i, size_t at, const int64_t *ids, cons
     return 1;
 }
 
-/* dojo_table_read_csv2 gives for each file what dojo_table_read_csv gives (tables and
-   errors), whether the files are read at once or one after the other (sizes far apart). */
+/* A record of an unclean submission: variant v, the record changed when at, the last when
+   last. */
+typedef void (*variant_row)(sbuf *b, int v, int at, int last, long long id);
+
+/* The submission (header, then the answers' ids in the order perm) in unclean variant v:
+   0 a repeated id, 1 an unknown id, 2 a missing one (variant_id), or another change that
+   row writes. */
+static void variant_file(sbuf *b, const char *header, int v, size_t n, const int64_t *ids,
+                         const size_t *perm, variant_row row)
+{
+    sb_str(b, header);
+    size_t at = n / 2 + 3;
+    for (size_t i = 0; i < n; i++) {
+        long long id;
+        if (variant_id(v, i, at, ids, perm, &id))
+            row(b, v, i == at, i == n - 1, id);
+    }
+}
+
+/* The aligned read's variants: 3 text, 4 empty, 5 quoted, 6 a float id, 7 no newline at the
+   end, 8 an extra column. */
+static void aligned_row(sbuf *b, int v, int at, int last, long long id)
+{
+    if (v == 6 && at)
+        sb_printf(b, "%lld.0,1,2\n", id);
+    else if (v == 3 && at)
+        sb_printf(b, "%lld,abc,2\n", id);
+    else if (v == 4 && at)
+        sb_printf(b, "%lld,,2\n", id);
+    else if (v == 5 && at)
+        sb_printf(b, "%lld,\"1\",2\n", id);
+    else if (v == 8)
+        sb_printf(b, "%lld,1,2,3\n", id);
+    else
+        sb_printf(b, "%lld,1,2%s", id, v == 7 && last ? "" : "\n");
+}
+
+/* The streamed score's variants: 3 text, 4 empty, 5 nan, 6 -inf, 7 negative, 8 an extra
+   column, 9 a float id. */
+static void stream_row(sbuf *b, int v, int at, int last, long long id)
+{
+    (void)last;
+    const char *val = "1.5";
+    if (at)
+        val = v == 3   ? "abc"
+              : v == 4 ? ""
+              : v == 5 ? "nan"
+              : v == 6 ? "-inf"
+              : v == 7 ? "-0.5"
+                       : val;
+    if (v == 8)
+        sb_printf(b, "%lld,%s,2\n", id, val);
+    else if (v == 9 && at)
+        sb_printf(b, "%lld.0,%s\n", id, val);
+    else
+        sb_printf(b, "%lld,%s\n", id, val);
+}
+
 /* Reads content as a submission aligned to answers (ids: keys) with float columns a, b;
    returns the table or NULL. */
 static dojo_table *aligned_of(const dojo_table *ans, const char *content, int split)
 {
     const char *p = tpath("aligned.csv");
     write_file(p, content, strlen(content));
-    dojo_csv_options o;
-    dojo_csv_options_init(&o);
     const char *tc[] = {"a", "b"};
-    int ty[] = {DOJO_TYPE_FLOAT, DOJO_TYPE_FLOAT};
-    o.type_columns = tc;
-    o.types = ty;
-    o.ntypes = 2;
+    dojo_csv_options o;
+    floats_opt(&o, tc, 2);
     char err[256];
     if (split)
         setenv("DOJO_CSV_SPLIT_MIN", "1", 1);
@@ -2133,20 +2218,12 @@ static void t_read_aligned(void)
     size_t n = 30000;
     int64_t *ids = malloc(n * sizeof *ids);
     for (int kind = 0; kind < 3; kind++) {
-        for (size_t i = 0; i < n; i++) /* ident; a shuffled dense range; sparse (hashed) */
-            ids[i] = kind == 0 ? (int64_t)i + 5 : kind == 1 ? (int64_t)((i * 7919) % n) - 100
-                                                            : (int64_t)(i * 1000003 % 999983) * 1000 - 7;
+        kind_ids(kind, ids, n);
         dojo_table *ans = dojo_table_new();
         char err[256];
         dojo_table_add_ints(ans, "id", ids, NULL, n, err, sizeof err);
         size_t *perm = malloc(n * sizeof *perm);
-        for (size_t i = 0; i < n; i++)
-            perm[i] = i;
-        for (size_t i = n - 1; i > 0; i--) {
-            size_t k = (size_t)(rnd() % (i + 1)), tmp = perm[i];
-            perm[i] = perm[k];
-            perm[k] = tmp;
-        }
+        shuffle(perm, n);
         sbuf csv = {0};
         sb_str(&csv, "id,a,b\n");
         for (size_t i = 0; i < n; i++) {
@@ -2167,25 +2244,8 @@ static void t_read_aligned(void)
                                   "float id", "no newline", "extra col"};
         for (size_t v = 0; v < sizeof variants / sizeof *variants; v++) {
             sbuf b = {0};
-            sb_str(&b, v == 8 ? "id,a,b,c\n" : "id,a,b\n");
-            size_t at = n / 2 + 3;
-            for (size_t i = 0; i < n; i++) {
-                long long id;
-                if (!variant_id((int)v, i, at, ids, perm, &id))
-                    continue;
-                if (v == 6 && i == at)
-                    sb_printf(&b, "%lld.0,1,2\n", id);
-                else if (v == 3 && i == at)
-                    sb_printf(&b, "%lld,abc,2\n", id);
-                else if (v == 4 && i == at)
-                    sb_printf(&b, "%lld,,2\n", id);
-                else if (v == 5 && i == at)
-                    sb_printf(&b, "%lld,\"1\",2\n", id);
-                else if (v == 8)
-                    sb_printf(&b, "%lld,1,2,3\n", id);
-                else
-                    sb_printf(&b, "%lld,1,2%s", id, v == 7 && i == n - 1 ? "" : "\n");
-            }
+            variant_file(&b, v == 8 ? "id,a,b,c\n" : "id,a,b\n", (int)v, n, ids, perm,
+                         aligned_row);
             for (int split = 0; split < 2; split++) {
                 dojo_table *t = aligned_of(ans, b.s, split);
                 CHECK(!t, "index kind %d, split %d: %s gives NULL", kind, split, variants[v]);
@@ -2207,13 +2267,9 @@ static int stream_of(const dojo_table *ans, const char *metric, size_t col, cons
 {
     const char *p = tpath("scored.csv");
     write_file(p, content, strlen(content));
-    dojo_csv_options o;
-    dojo_csv_options_init(&o);
     const char *tc[] = {"p"};
-    int ty[] = {DOJO_TYPE_FLOAT};
-    o.type_columns = tc;
-    o.types = ty;
-    o.ntypes = 1;
+    dojo_csv_options o;
+    floats_opt(&o, tc, 1);
     char err[256] = "";
     if (split)
         setenv("DOJO_CSV_SPLIT_MIN", "1", 1);
@@ -2239,19 +2295,13 @@ static void t_score_stream(void)
               !dojo_score_stream_metric(NULL),
           "the streamed metrics");
     for (int kind = 0; kind < 3; kind++) {
+        kind_ids(kind, ids, n);
         for (size_t i = 0; i < n; i++) {
-            ids[i] = kind == 0 ? (int64_t)i + 5 : kind == 1 ? (int64_t)((i * 7919) % n) - 100
-                                                            : (int64_t)(i * 1000003 % 999983) * 1000 - 7;
             lab[i] = (int64_t)((i * 2654435761u) >> 7 & 1);
             yl[i] = (double)lab[i];
             yf[i] = (double)(i % 1013) * 0.25;
-            perm[i] = i;
         }
-        for (size_t i = n - 1; i > 0; i--) {
-            size_t k = (size_t)(rnd() % (i + 1)), tmp = perm[i];
-            perm[i] = perm[k];
-            perm[k] = tmp;
-        }
+        shuffle(perm, n);
         dojo_table *ans = dojo_table_new();
         char err[256];
         dojo_table_add_ints(ans, "id", ids, NULL, n, err, sizeof err);
@@ -2286,23 +2336,7 @@ static void t_score_stream(void)
                                   "negative", "extra col", "float id"};
         for (size_t vi = 0; vi < sizeof variants / sizeof *variants; vi++) {
             sbuf b = {0};
-            sb_str(&b, vi == 8 ? "id,p,q\n" : "id,p\n");
-            size_t at = n / 2 + 3;
-            for (size_t i = 0; i < n; i++) {
-                long long id;
-                if (!variant_id((int)vi, i, at, ids, perm, &id))
-                    continue;
-                const char *val = "1.5";
-                if (i == at)
-                    val = vi == 3 ? "abc" : vi == 4 ? "" : vi == 5 ? "nan" : vi == 6 ? "-inf"
-                                                                     : vi == 7 ? "-0.5" : val;
-                if (vi == 8)
-                    sb_printf(&b, "%lld,%s,2\n", id, val);
-                else if (vi == 9 && i == at)
-                    sb_printf(&b, "%lld.0,%s\n", id, val);
-                else
-                    sb_printf(&b, "%lld,%s\n", id, val);
-            }
+            variant_file(&b, vi == 8 ? "id,p,q\n" : "id,p\n", (int)vi, n, ids, perm, stream_row);
             for (int split = 0; split < 2; split++) {
                 double v;
                 const char *m = vi == 7 ? "rmsle" : vi == 6 ? "roc_auc" : "rmse";
@@ -2388,14 +2422,9 @@ static void t_score_stream_proba(void)
         }
         const char *p = tpath("stream_proba.csv");
         write_file(p, csv.s, csv.len);
-        dojo_csv_options o;
-        dojo_csv_options_init(&o);
         const char *tc0[] = {"c0", "c1", "c2", "c3", "c4"}, *tc1[] = {"0", "1", "2", "3", "4"};
-        const char *const *tc = ints ? tc1 : tc0;
-        int ty[] = {DOJO_TYPE_FLOAT, DOJO_TYPE_FLOAT, DOJO_TYPE_FLOAT, DOJO_TYPE_FLOAT, DOJO_TYPE_FLOAT};
-        o.type_columns = tc;
-        o.types = ty;
-        o.ntypes = 5;
+        dojo_csv_options o;
+        floats_opt(&o, ints ? tc1 : tc0, 5);
         for (int split = 0; split < 2; split++) {
             if (split)
                 setenv("DOJO_CSV_SPLIT_MIN", "1", 1);
@@ -2444,7 +2473,6 @@ static void t_score_stream_split(void)
             y[i] = (double)(i % 97) * 0.5;
             lab[i] = (int64_t)((i * 2654435761u) >> 9 & 1);
             yl[i] = (double)lab[i];
-            perm[i] = i;
             const char *w = mode == 1 ? "Public" : words[(i * 7) % 4];
             if (mode == 2 && i == n / 2)
                 w = "Test";
@@ -2452,11 +2480,7 @@ static void t_score_stream_split(void)
             memcpy(chars + offs[i], w, len);
             offs[i + 1] = offs[i] + (int64_t)len;
         }
-        for (size_t i = n - 1; i > 0; i--) {
-            size_t k = (size_t)(rnd() % (i + 1)), tmp = perm[i];
-            perm[i] = perm[k];
-            perm[k] = tmp;
-        }
+        shuffle(perm, n);
         char err[256];
         dojo_table *ans = dojo_table_new();
         dojo_table_add_ints(ans, "id", ids, NULL, n, err, sizeof err);
@@ -2472,13 +2496,9 @@ static void t_score_stream_split(void)
         }
         const char *path = tpath("split_stream.csv");
         write_file(path, csv.s, csv.len);
-        dojo_csv_options o;
-        dojo_csv_options_init(&o);
         const char *tc[] = {"p"};
-        int ty[] = {DOJO_TYPE_FLOAT};
-        o.type_columns = tc;
-        o.types = ty;
-        o.ntypes = 1;
+        dojo_csv_options o;
+        floats_opt(&o, tc, 1);
         const char *metrics[] = {"rmse", "mae", "roc_auc"};
         for (int split = 0; split < 2; split++) {
             if (split)
@@ -2539,13 +2559,7 @@ static void t_score_files_stream(void)
 {
     size_t n = 30000;
     size_t *perm = malloc(n * sizeof *perm);
-    for (size_t i = 0; i < n; i++)
-        perm[i] = i;
-    for (size_t i = n - 1; i > 0; i--) {
-        size_t k = (size_t)(rnd() % (i + 1)), tmp = perm[i];
-        perm[i] = perm[k];
-        perm[k] = tmp;
-    }
+    shuffle(perm, n);
     const int64_t lo = 1000;
     sbuf pred = {0};
     sb_str(&pred, "id,p\n");
@@ -2554,17 +2568,10 @@ static void t_score_files_stream(void)
                   (double)((perm[i] * 7919) % 1000) / 8.0);
     const char *pp = tpath("fs_pred.csv"), *tp = tpath("fs_truth.csv");
     write_file(pp, pred.s, pred.len);
-    dojo_csv_options to, po;
-    dojo_csv_options_init(&to);
-    dojo_csv_options_init(&po);
     const char *tc[] = {"y"}, *pc[] = {"p"};
-    int ty[] = {DOJO_TYPE_FLOAT};
-    to.type_columns = tc;
-    to.types = ty;
-    to.ntypes = 1;
-    po.type_columns = pc;
-    po.types = ty;
-    po.ntypes = 1;
+    dojo_csv_options to, po;
+    floats_opt(&to, tc, 1);
+    floats_opt(&po, pc, 1);
     const char *metrics[] = {"roc_auc", "rmse", "mae", "rmsle"};
     /* variants of the answers: 0 in order, 1 shuffled after the least id, then not taken:
        2 a gap, 3 a repeated id, 4 the first id not the least, 5 a value outside the metric's,
@@ -2635,6 +2642,8 @@ static void t_scatter_levels(void)
     at_simd_levels(tests, 3);
 }
 
+/* dojo_table_read_csv2 gives for each file what dojo_table_read_csv gives (tables and
+   errors), whether the files are read at once or one after the other (sizes far apart). */
 static void t_read2(void)
 {
     char why[600], e1[512], e2[512], f1[512], f2[512];
@@ -2650,13 +2659,9 @@ static void t_read2(void)
     write_file(pa, a.s, a.len);
     write_file(pb, b.s, b.len);
     write_file(ps, "id,p\n1,2\n", 10);
-    dojo_csv_options o;
-    dojo_csv_options_init(&o);
     const char *tc[] = {"p"};
-    int ty[] = {DOJO_TYPE_FLOAT};
-    o.type_columns = tc;
-    o.types = ty;
-    o.ntypes = 1;
+    dojo_csv_options o;
+    floats_opt(&o, tc, 1);
     const char *second[] = {pb, ps, pa, "/nonexistent/read2.csv"};
     for (size_t k = 0; k < sizeof second / sizeof *second; k++) {
         for (int split = 0; split < 2; split++) {
