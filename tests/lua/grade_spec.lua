@@ -7,6 +7,20 @@ local grade = require "dojo.grade"
 local tmpdir = require("support").tmpdir
 
 local function write(path, text) assert(dojo.core.file_write(path, text)) end
+local function write_rows(path, rows) write(path, table.concat(rows, "\n") .. "\n") end
+
+-- The rows of a submission for ids 1..n in a shuffled order, the id first (p: a file the
+-- kernel streams) and last (q: the ordinary path); cols names the value columns and value(j)
+-- gives id j's values.
+local function shuffled_rows(n, cols, value)
+  local p, q = { "id," .. cols }, { cols .. ",id" }
+  for i = 1, n do
+    local j = (i * 1237) % n + 1
+    local v = value(j)
+    p[#p + 1], q[#q + 1] = j .. "," .. v, v .. "," .. j
+  end
+  return p, q
+end
 
 local run = require("support").run_cli
 
@@ -79,11 +93,11 @@ local function fixture()
   assert(os.execute("mkdir -p '" .. ROOT .. "/toy/private' '" .. COMPS .. "/toy' '" .. COMPS .. "/toycls'"))
   local lines = { "id,target" }
   for i = 1, 40 do lines[#lines + 1] = string.format("%d,%d", 1000 + i, (i * 7) % 3 == 0 and 1 or 0) end
-  write(ROOT .. "/toy/private/test_answer.csv", table.concat(lines, "\n") .. "\n")
+  write_rows(ROOT .. "/toy/private/test_answer.csv", lines)
   local lb = { "rank,score" }
   for r = 1, 50 do lb[#lb + 1] = string.format("%d,%.4f", r, 1 - r / 100) end
-  write(ROOT .. "/toy/private/private_leaderboard.csv", table.concat(lb, "\n") .. "\n")
-  write(ROOT .. "/toy/private/public_leaderboard.csv", table.concat(lb, "\n") .. "\n")
+  write_rows(ROOT .. "/toy/private/private_leaderboard.csv", lb)
+  write_rows(ROOT .. "/toy/private/public_leaderboard.csv", lb)
   write(COMPS .. "/toy/competition.lua", [[
 return dojo.competition {
   name = "toy", title = "A toy binary task", metric = "roc_auc",
@@ -94,7 +108,7 @@ return dojo.competition {
   local cls = { "id,species" }
   local names = { "Adelie", "Gentoo", "Chinstrap" }
   for i = 1, 30 do cls[#cls + 1] = string.format("p%d,%s", i, names[i % 3 + 1]) end
-  write(ROOT .. "/toycls/private/test_answer.csv", table.concat(cls, "\n") .. "\n")
+  write_rows(ROOT .. "/toycls/private/test_answer.csv", cls)
   write(COMPS .. "/toycls/competition.lua", [[
 return dojo.competition {
   name = "toycls", metric = "accuracy", id_column = "id", target_columns = { "species" },
@@ -108,7 +122,7 @@ local function submission(rows, header)
   local path = os.tmpname()
   local lines = { header or "id,target" }
   for _, r in ipairs(rows) do lines[#lines + 1] = r end
-  write(path, table.concat(lines, "\n") .. "\n")
+  write_rows(path, lines)
   return path
 end
 
@@ -328,8 +342,8 @@ describe("dojo score", function()
       t[#t + 1] = string.format("%d,%d", i, i % 2)
       p[#p + 1] = string.format("%d,%.3f", 3001 - i, ((3001 - i) * 7 % 10) / 10)
     end
-    write(d .. "/t.csv", table.concat(t, "\n") .. "\n")
-    write(d .. "/p.csv", table.concat(p, "\n") .. "\n")
+    write_rows(d .. "/t.csv", t)
+    write_rows(d .. "/p.csv", p)
     local popts = { untrusted = true, types = { score = "float" } }
     local a, ea, b, eb = dojo.table.read2(d .. "/t.csv", nil, d .. "/p.csv", popts)
     assert.is_nil(ea)
@@ -345,7 +359,7 @@ describe("dojo score", function()
     assert.are.equal(select(2, dojo.table.read(d .. "/p.csv", { types = { score = "int" } })), ey)
     local good = assert(grade.score_files("roc_auc", d .. "/t.csv", d .. "/p.csv"))
     p[1500] = "1501,high"
-    write(d .. "/bad.csv", table.concat(p, "\n") .. "\n")
+    write_rows(d .. "/bad.csv", p)
     local v, err = grade.score_files("roc_auc", d .. "/t.csv", d .. "/bad.csv")
     assert.is_nil(v)
     assert.truthy(err:find("line 1500", 1, true), err)
@@ -371,16 +385,12 @@ describe("dojo score", function()
 
   it("reads a one-column submission straight into the answers' order, with the join's results", function()
     local d = tmpdir()
-    local t, p, q = { "id,y" }, { "id,y" }, { "y,id" }
-    for i = 1, 3000 do
-      t[#t + 1] = string.format("%d,%.4f", i, (i * 37 % 1000) / 100)
-      local j = (i * 1237) % 3000 + 1
-      p[#p + 1] = string.format("%d,%.3f", j, (j * 11 % 997) / 99)
-      q[#q + 1] = string.format("%.3f,%d", (j * 11 % 997) / 99, j)
-    end
-    write(d .. "/t.csv", table.concat(t, "\n") .. "\n")
-    write(d .. "/p.csv", table.concat(p, "\n") .. "\n")
-    write(d .. "/q.csv", table.concat(q, "\n") .. "\n") -- the id second: the ordinary path
+    local t = { "id,y" }
+    for i = 1, 3000 do t[#t + 1] = string.format("%d,%.4f", i, (i * 37 % 1000) / 100) end
+    local p, q = shuffled_rows(3000, "y", function(j) return string.format("%.3f", (j * 11 % 997) / 99) end)
+    write_rows(d .. "/t.csv", t)
+    write_rows(d .. "/p.csv", p)
+    write_rows(d .. "/q.csv", q) -- the id second: the ordinary path
     local ans = assert(dojo.table.read(d .. "/t.csv"))
     local idx = assert(ans:index("id"))
     local sub = assert(idx:read_aligned(d .. "/p.csv", { types = { y = "float" } }))
@@ -392,7 +402,7 @@ describe("dojo score", function()
       local v = {}
       for i, line in ipairs(p) do v[i] = line end
       v[row] = text
-      write(d .. "/" .. name, table.concat(v, "\n") .. "\n")
+      write_rows(d .. "/" .. name, v)
       return d .. "/" .. name
     end
     local dup = variant("dup.csv", 10, p[11])
@@ -422,7 +432,7 @@ describe("dojo score", function()
         local a, b = line:match("^([^,]*),(.*)$")
         lines[#lines + 1] = b .. "," .. a
       end
-      write(sq, table.concat(lines, "\n") .. "\n")
+      write_rows(sq, lines)
       local rq = grade.grade(spec("rmsle"), sq)
       assert.are.equal(rq.error.message:gsub("line %d+, column %d+", "line"), (r.error.message:gsub("line %d+, column %d+", "line")))
     end
@@ -431,16 +441,14 @@ describe("dojo score", function()
 
   it("scores a one-column submission while reading it (score_stream), as the ordinary path does", function()
     local d = tmpdir()
-    local t, p, q = { "id,y,f" }, { "id,y" }, { "y,id" }
+    local t = { "id,y,f" }
     for i = 1, 4000 do
       t[#t + 1] = string.format("%d,%d,%.2f", i, (i * 7) % 3 == 0 and 1 or 0, i % 13 / 4)
-      local j = (i * 1237) % 4000 + 1
-      p[#p + 1] = string.format("%d,%.2f", j, (j * 11 % 97) / 8)
-      q[#q + 1] = string.format("%.2f,%d", (j * 11 % 97) / 8, j)
     end
-    write(d .. "/t.csv", table.concat(t, "\n") .. "\n")
-    write(d .. "/p.csv", table.concat(p, "\n") .. "\n")
-    write(d .. "/q.csv", table.concat(q, "\n") .. "\n")
+    local p, q = shuffled_rows(4000, "y", function(j) return string.format("%.2f", (j * 11 % 97) / 8) end)
+    write_rows(d .. "/t.csv", t)
+    write_rows(d .. "/p.csv", p)
+    write_rows(d .. "/q.csv", q)
     local core = dojo.core
     assert.is_true(core.score_stream_metric("roc_auc"))
     assert.is_false(core.score_stream_metric("r2"))
@@ -465,12 +473,12 @@ describe("dojo score", function()
     assert.are.equal(b.raw_score, a.raw_score)
     local t2 = {}
     for i, line in ipairs(t) do t2[i] = line:gsub(",[^,]*$", "") end
-    write(d .. "/t2.csv", table.concat(t2, "\n") .. "\n")
+    write_rows(d .. "/t2.csv", t2)
     assert.are.equal(a.raw_score, grade.score_files("roc_auc", d .. "/t2.csv", d .. "/p.csv"))
     local bad = {}
     for i, line in ipairs(p) do bad[i] = line end
     bad[100] = bad[100]:gsub(",.*", ",inf")
-    write(d .. "/inf.csv", table.concat(bad, "\n") .. "\n")
+    write_rows(d .. "/inf.csv", bad)
     local r = grade.grade(spec, d .. "/inf.csv")
     assert.are.equal("FAILED", r.status)
     assert.truthy(r.error.message:find("infinite", 1, true), r.error.message)
@@ -478,22 +486,19 @@ describe("dojo score", function()
 
   it("streams a grading with Kaggle's split: the public and private parts as the ordinary path gives them", function()
     local d = tmpdir()
-    local t, p, q = { "id,y,label,Usage,c" }, { "id,y" }, { "y,id" }
-    local pl, ql, pc, qc = { "id,a,b" }, { "a,b,id" }, { "id,c" }, { "c,id" }
+    local t = { "id,y,label,Usage,c" }
     for i = 1, 3000 do
       t[#t + 1] = string.format("%d,%.2f,%s,%s,%d", i, i % 17 / 4, i % 3 == 0 and "a" or "b",
                                 ({ "Public", "private", "PRIVATE" })[i % 3 + 1], (i * 7) % 5 < 2 and 1 or 0)
-      local j = (i * 1237) % 3000 + 1
-      p[#p + 1] = string.format("%d,%.3f", j, (j * 11 % 97) / 8)
-      q[#q + 1] = string.format("%.3f,%d", (j * 11 % 97) / 8, j)
-      pc[#pc + 1] = string.format("%d,%.2f", j, (j * 13 % 89) / 89)
-      qc[#qc + 1] = string.format("%.2f,%d", (j * 13 % 89) / 89, j)
-      local a = (j % 7 + 1) / 10
-      pl[#pl + 1] = string.format("%d,%.2f,%.2f", j, a, 1 - a)
-      ql[#ql + 1] = string.format("%.2f,%.2f,%d", a, 1 - a, j)
     end
+    local p, q = shuffled_rows(3000, "y", function(j) return string.format("%.3f", (j * 11 % 97) / 8) end)
+    local pc, qc = shuffled_rows(3000, "c", function(j) return string.format("%.2f", (j * 13 % 89) / 89) end)
+    local pl, ql = shuffled_rows(3000, "a,b", function(j)
+      local a = (j % 7 + 1) / 10
+      return string.format("%.2f,%.2f", a, 1 - a)
+    end)
     for name, rows in pairs { t = t, p = p, q = q, pl = pl, ql = ql, pc = pc, qc = qc } do
-      write(d .. "/" .. name .. ".csv", table.concat(rows, "\n") .. "\n")
+      write_rows(d .. "/" .. name .. ".csv", rows)
     end
     local function spec(metric, target)
       return { metric = metric, answers = d .. "/t.csv", id_column = "id", target_columns = { target },
@@ -524,7 +529,7 @@ describe("dojo score", function()
     ans:close()
     -- a split value that is neither Public nor Private: the ordinary path's message
     t[200] = t[200]:gsub(",%a+,(%d)$", ",Test,%1")
-    write(d .. "/t.csv", table.concat(t, "\n") .. "\n")
+    write_rows(d .. "/t.csv", t)
     local r = grade.grade(spec("rmse", "y"), d .. "/p.csv")
     assert.are.equal("FAILED", r.status)
     assert.are.equal(grade.grade(spec("rmse", "y"), d .. "/q.csv").error.message, r.error.message)
@@ -541,22 +546,22 @@ describe("dojo score", function()
       local j = (i * 1237) % 5000 + 1
       p[#p + 1] = string.format("%d,%.2f", j + 10, (j * 11 % 97) / 8)
     end
-    write(d .. "/t.csv", table.concat(t, "\n") .. "\n")
-    write(d .. "/tq.csv", table.concat(tq, "\n") .. "\n")
-    write(d .. "/p.csv", table.concat(p, "\n") .. "\n")
+    write_rows(d .. "/t.csv", t)
+    write_rows(d .. "/tq.csv", tq)
+    write_rows(d .. "/p.csv", p)
     local o = { types = { y = "float" } }
     local v = dojo.core.score_files_stream("roc_auc", d .. "/t.csv", o, d .. "/p.csv", { types = { s = "float" } })
     assert.is_number(v)
     -- the same as the table path (the truth's id second: no stream)
     local spec = { metric = "roc_auc", answers = d .. "/tq.csv", id_column = "id", target_columns = { "y" } }
     p[1] = "id,y"
-    write(d .. "/py.csv", table.concat(p, "\n") .. "\n")
+    write_rows(d .. "/py.csv", p)
     assert.are.equal(grade.grade(spec, d .. "/py.csv").raw_score, v)
     assert.are.equal(v, grade.score_files("roc_auc", d .. "/t.csv", d .. "/p.csv"))
     assert.is_nil(dojo.core.score_files_stream("r2", d .. "/t.csv", o, d .. "/p.csv", { types = { s = "float" } }))
     -- answers with a gap in their ids: not streamed, and the ordinary path says what is wrong
     t[100] = "99999,1"
-    write(d .. "/gap.csv", table.concat(t, "\n") .. "\n")
+    write_rows(d .. "/gap.csv", t)
     assert.is_nil(dojo.core.score_files_stream("roc_auc", d .. "/gap.csv", o, d .. "/p.csv", { types = { s = "float" } }))
     local r, err = grade.score_files("roc_auc", d .. "/gap.csv", d .. "/p.csv")
     assert.is_nil(r)
@@ -565,25 +570,24 @@ describe("dojo score", function()
 
   it("streams log_loss_multiclass with text or int labels, as the ordinary path scores it", function()
     local d = tmpdir()
-    local t, ti, p, q = { "id,label" }, { "id,label" }, { "id,a,b,c" }, { "a,b,c,id" }
-    local pi, qi = { "id,0,1,2" }, { "0,1,2,id" } -- int labels name the columns by their text
+    local t, ti = { "id,label" }, { "id,label" }
     for i = 1, 3000 do
       local c = (i * 7) % 3
       t[#t + 1] = string.format("%d,%s", i, ({ "a", "b", "c" })[c + 1])
       ti[#ti + 1] = string.format("%d,%d", i, c)
-      local j = (i * 1237) % 3000 + 1
-      local x, y = (j % 5 + 1) / 10, (j % 3 + 1) / 10
-      local row = string.format("%.2f,%.2f,%.2f", x, y, 1 - x - y)
-      p[#p + 1] = j .. "," .. row
-      q[#q + 1] = row .. "," .. j
-      pi[#pi + 1], qi[#qi + 1] = p[#p], q[#q]
     end
-    write(d .. "/pi.csv", table.concat(pi, "\n") .. "\n")
-    write(d .. "/qi.csv", table.concat(qi, "\n") .. "\n")
-    write(d .. "/t.csv", table.concat(t, "\n") .. "\n")
-    write(d .. "/ti.csv", table.concat(ti, "\n") .. "\n")
-    write(d .. "/p.csv", table.concat(p, "\n") .. "\n")
-    write(d .. "/q.csv", table.concat(q, "\n") .. "\n") -- the id last: the ordinary path
+    local function row(j)
+      local x, y = (j % 5 + 1) / 10, (j % 3 + 1) / 10
+      return string.format("%.2f,%.2f,%.2f", x, y, 1 - x - y)
+    end
+    local p, q = shuffled_rows(3000, "a,b,c", row)
+    local pi, qi = shuffled_rows(3000, "0,1,2", row) -- int labels name the columns by their text
+    write_rows(d .. "/pi.csv", pi)
+    write_rows(d .. "/qi.csv", qi)
+    write_rows(d .. "/t.csv", t)
+    write_rows(d .. "/ti.csv", ti)
+    write_rows(d .. "/p.csv", p)
+    write_rows(d .. "/q.csv", q) -- the id last: the ordinary path
     for _, case in ipairs { { "/t.csv", "/p.csv", "/q.csv", "a", "b", "c" }, { "/ti.csv", "/pi.csv", "/qi.csv", "0", "1", "2" } } do
       local truth, pf, qf = case[1], case[2], case[3]
       local ans = assert(dojo.table.read(d .. truth))
@@ -603,12 +607,12 @@ describe("dojo score", function()
     local bad = {}
     for i, line in ipairs(p) do bad[i] = line end
     bad[50] = bad[50]:gsub(",[^,]*$", ",1.5")
-    write(d .. "/bad.csv", table.concat(bad, "\n") .. "\n")
+    write_rows(d .. "/bad.csv", bad)
     local v, err = grade.score_files("log_loss_multiclass", d .. "/t.csv", d .. "/bad.csv")
     assert.is_nil(v)
     assert.truthy(err:find("outside [0, 1]", 1, true), err)
     t[10] = "9,zzz"
-    write(d .. "/t.csv", table.concat(t, "\n") .. "\n")
+    write_rows(d .. "/t.csv", t)
     v, err = grade.score_files("log_loss_multiclass", d .. "/t.csv", d .. "/p.csv")
     assert.is_nil(v)
     assert.truthy(err:find("zzz", 1, true), err)
@@ -621,8 +625,8 @@ describe("dojo score", function()
       t[#t + 1] = string.format("%d,%.2f", i, i % 7)
       p[#p + 1] = string.format("%d,%.2f", 501 - i, (501 - i) % 5)
     end
-    write(d .. "/t.csv", table.concat(t, "\n") .. "\n")
-    write(d .. "/p.csv", table.concat(p, "\n") .. "\n")
+    write_rows(d .. "/t.csv", t)
+    write_rows(d .. "/p.csv", p)
     write(d .. "/q.csv", "y,id\n" .. table.concat(p, "\n"):gsub("(%d+),([%d.]+)", "%2,%1"):gsub("^id,y\n", "") .. "\n")
     write(d .. "/bad.csv", "id,y\n1,1\n1,2\n")
     local spec = { metric = "rmse", answers = d .. "/t.csv", id_column = "id", target_columns = { "y" } }
