@@ -100,9 +100,6 @@
 #include <immintrin.h>
 #endif
 
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
 #ifndef MAP_NORESERVE
 #define MAP_NORESERVE 0
 #endif
@@ -1741,17 +1738,6 @@ static int grow_rows(rd *r)
     return 0;
 }
 
-/* Maps the pages of the value arrays for the next rows in one madvise call per array
-   instead of one page fault per 4 KiB (a large share of the time of a big read). Only the
-   rows about to be filled are mapped, so the resident size follows the data. */
-static void populate(void *base, size_t from, size_t to)
-{
-    uintptr_t a = ((uintptr_t)base + from + 4095) & ~(uintptr_t)4095;
-    uintptr_t e = ((uintptr_t)base + to) & ~(uintptr_t)4095;
-    if (e > a)
-        madvise((void *)a, e - a, MADV_POPULATE_WRITE); /* best effort (Linux >= 5.14) */
-}
-
 #define READY_STEP ((size_t)1 << 18) /* rows mapped ahead at a time */
 
 /* The first half of a split whose pages the merge moves (mapped == 1): the rows left before
@@ -1785,9 +1771,9 @@ static int make_ready(rd *r, size_t at)
             if (c->out < 0)
                 continue;
             if (c->kind == K_INT || c->kind == K_FLOAT)
-                populate(c->vals, r->rows_ready * sizeof(v8), to * sizeof(v8));
+                dj_populate(c->vals, r->rows_ready * sizeof(v8), to * sizeof(v8));
             else if (c->kind == K_STR)
-                populate(c->offsets, (r->rows_ready + 1) * sizeof(int64_t),
+                dj_populate(c->offsets, (r->rows_ready + 1) * sizeof(int64_t),
                          (to + 1) * sizeof(int64_t));
         }
     }
@@ -3573,7 +3559,7 @@ static void copy_release(void *dst, void *from, size_t bytes)
     while (off < bytes) {
         size_t k = bytes - off < piece ? bytes - off : piece;
         if (bytes >= piece)
-            populate(dst, off, off + k);
+            dj_populate(dst, off, off + k);
         memcpy((char *)dst + off, (char *)from + off, k);
         uintptr_t a = ((uintptr_t)from + off + 4095) & ~(uintptr_t)4095;
         uintptr_t e = ((uintptr_t)from + off + k) & ~(uintptr_t)4095;
@@ -4097,9 +4083,9 @@ static void populate_run(void *arg)
     size_t cut = (job->bytes / 2) & ~(size_t)4095;
     for (size_t i = 0; i < job->n; i++) {
         if (job->half)
-            populate(job->arrays[i], cut, job->bytes);
+            dj_populate(job->arrays[i], cut, job->bytes);
         else
-            populate(job->arrays[i], 0, cut);
+            dj_populate(job->arrays[i], 0, cut);
     }
 }
 

@@ -71,6 +71,9 @@ void dj_big_hint(void *p, size_t bytes);
    effect under DJ_BIG_MIN or before Linux 5.14): for fresh memory about to be written
    whole, one call costs about a quarter less kernel time than a fault per page. */
 void dj_big_populate(void *p, size_t bytes);
+/* The same for the whole pages of bytes [from, to) of base, whatever the size: for an array
+   filled a step at a time, mapped a step ahead (best effort). */
+void dj_populate(void *base, size_t from, size_t to);
 
 /* Two independent tasks: fa(a) on a helper thread (every signal blocked, so that the host's
    signals keep going to its own threads) and fb(b) on the calling thread; returns when both

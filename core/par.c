@@ -55,12 +55,18 @@ void dj_big_hint(void *p, size_t bytes)
         madvise((void *)a, e - a, MADV_HUGEPAGE); /* a hint: failure changes nothing */
 }
 
+void dj_populate(void *base, size_t from, size_t to)
+{
+    uintptr_t a = ((uintptr_t)base + from + 4095) & ~(uintptr_t)4095;
+    uintptr_t e = ((uintptr_t)base + to) & ~(uintptr_t)4095;
+    if (base && e > a)
+        madvise((void *)a, e - a, MADV_POPULATE_WRITE); /* before Linux 5.14: EINVAL, no harm */
+}
+
 void dj_big_populate(void *p, size_t bytes)
 {
-    uintptr_t a = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
-    uintptr_t e = ((uintptr_t)p + bytes) & ~(uintptr_t)4095;
-    if (p && bytes >= DJ_BIG_MIN && e > a)
-        madvise((void *)a, e - a, MADV_POPULATE_WRITE); /* before Linux 5.14: EINVAL, no harm */
+    if (bytes >= DJ_BIG_MIN)
+        dj_populate(p, 0, bytes);
 }
 
 void *dj_big_alloc(size_t bytes)

@@ -30,15 +30,10 @@
  */
 #include <stdlib.h>
 #include <strings.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "metrics/metrics_internal.h"
 #include "table_internal.h"
-
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
 
 /* ---- mean of cell losses ---------------------------------------------------------------- */
 
@@ -130,13 +125,7 @@ typedef struct auc_sink {
 
 /* Maps the pages of cells [a, b) of an array of 8-byte cells in one call rather than a fault
    per page. */
-static void map_cells(void *cells, size_t a, size_t b)
-{
-    uintptr_t s = ((uintptr_t)cells + a * 8 + 4095) & ~(uintptr_t)4095;
-    uintptr_t e = ((uintptr_t)cells + b * 8) & ~(uintptr_t)4095;
-    if (e > s)
-        madvise((void *)s, e - s, MADV_POPULATE_WRITE); /* best effort */
-}
+static void map_cells(void *cells, size_t a, size_t b) { dj_populate(cells, a * 8, b * 8); }
 
 /* Maps each group's slots a step ahead of where this sink writes next. */
 static void auc_ready(auc_sink *k, size_t n)
